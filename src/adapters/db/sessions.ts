@@ -1,0 +1,39 @@
+// Embedded session store: a table, so sessions survive restarts of the one process.
+import type { Db } from '../../ports/db.js';
+import type { SessionRecord, SessionStore } from '../../ports/sessions.js';
+
+export class DbSessionStore implements SessionStore {
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly db: Db) {
+    this.sweeper = setInterval(() => void this.sweep(), 3_600_000);
+    this.sweeper.unref();
+  }
+
+  async create(sid: string, userId: string, ttlMs: number): Promise<void> {
+    await this.db.query(
+      `insert into sessions (id_hash, user_id, expires_at) values ($1, $2, now() + make_interval(secs => $3))`,
+      [sid, userId, ttlMs / 1000],
+    );
+  }
+
+  async get(sid: string): Promise<SessionRecord | null> {
+    const [row] = await this.db.query<{ user_id: string; expires_at: Date }>(
+      'select user_id, expires_at from sessions where id_hash = $1 and expires_at > now()',
+      [sid],
+    );
+    return row ? { userId: row.user_id, expiresAt: row.expires_at.getTime() } : null;
+  }
+
+  async destroy(sid: string): Promise<void> {
+    await this.db.query('delete from sessions where id_hash = $1', [sid]);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+  }
+
+  private async sweep(): Promise<void> {
+    await this.db.query('delete from sessions where expires_at <= now()').catch(() => {});
+  }
+}

@@ -1,0 +1,66 @@
+// Picks the implementation of each port from the configuration. This is the only place that knows
+// which deployment is running.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, type Config } from '../config.js';
+import type { RealtimeBus } from '../ports/bus.js';
+import type { Db } from '../ports/db.js';
+import type { PresenceStore } from '../ports/presence.js';
+import type { RateLimiter } from '../ports/rate-limit.js';
+import type { SessionStore } from '../ports/sessions.js';
+import { migrate } from './db/migrate.js';
+import { openPglite } from './db/pglite.js';
+import { DbSessionStore } from './db/sessions.js';
+import { MemoryBus } from './memory/bus.js';
+import { MemoryPresence } from './memory/presence.js';
+import { MemoryRateLimiter } from './memory/rate-limit.js';
+
+export interface Adapters {
+  db: Db;
+  sessions: SessionStore;
+  bus: RealtimeBus;
+  presence: PresenceStore;
+  limiter: RateLimiter;
+  sessionSecret: string;
+  close(): Promise<void>;
+}
+
+export async function openAdapters(config: Config): Promise<Adapters> {
+  if (config.mode === 'cluster') {
+    throw new ConfigError('DATABASE_URL', 'cluster mode (DATABASE_URL, REDIS_URL, AMQP_URL) is not in this version of Strobe yet; unset them to run embedded');
+  }
+  const db = await openPglite(join(config.dataDir, 'db'));
+  await migrate(db);
+  const sessions = new DbSessionStore(db);
+  const bus = new MemoryBus({ windowMs: config.replayWindowMs, maxEvents: config.replayMaxEvents });
+  const presence = new MemoryPresence();
+  const limiter = new MemoryRateLimiter();
+  return {
+    db,
+    sessions,
+    bus,
+    presence,
+    limiter,
+    sessionSecret: config.sessionSecret ?? embeddedSecret(config.dataDir),
+    async close() {
+      await bus.close();
+      await limiter.close();
+      await sessions.close();
+      await db.close();
+    },
+  };
+}
+
+/** One process needs no shared secret from the operator: it keeps its own beside the data. */
+function embeddedSecret(dataDir: string): string {
+  const file = join(dataDir, 'session-secret');
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    mkdirSync(dataDir, { recursive: true });
+    const secret = randomBytes(32).toString('base64url');
+    writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
+    return secret;
+  }
+}

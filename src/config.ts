@@ -1,0 +1,141 @@
+// Configuration comes from the environment, validated once at start: a bad value stops the boot
+// with one line naming the variable.
+import { isAbsolute, resolve } from 'node:path';
+
+export type Mode = 'embedded' | 'cluster';
+
+export interface Config {
+  mode: Mode;
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  amqpUrl: string | undefined;
+  redisPrefix: string;
+  /** Undefined in embedded mode until the data dir provides a generated one (see app.ts). */
+  sessionSecret: string | undefined;
+  publicUrl: URL | undefined;
+  trustProxy: boolean;
+  adminUsers: ReadonlySet<string>;
+  replayWindowMs: number;
+  replayMaxEvents: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Where the built browser app is served from. */
+  webDir: string;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function loadConfig(env: Env, cwd = process.cwd()): Readonly<Config> {
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  const redisUrl = url(env, 'REDIS_URL', ['redis:', 'rediss:']);
+  const amqpUrl = url(env, 'AMQP_URL', ['amqp:', 'amqps:']);
+  const cluster = [databaseUrl, redisUrl, amqpUrl];
+  const mode: Mode = cluster.some(Boolean) ? 'cluster' : 'embedded';
+  if (mode === 'cluster') {
+    // Half a cluster would silently keep state in one process: refuse it.
+    for (const [name, value] of [
+      ['DATABASE_URL', databaseUrl],
+      ['REDIS_URL', redisUrl],
+      ['AMQP_URL', amqpUrl],
+    ] as const) {
+      if (!value) throw new ConfigError(name, 'is required in cluster mode (DATABASE_URL, REDIS_URL and AMQP_URL go together)');
+    }
+  }
+  const sessionSecret = str(env, 'SESSION_SECRET');
+  if (sessionSecret !== undefined && sessionSecret.length < 32) {
+    throw new ConfigError('SESSION_SECRET', 'must be at least 32 characters');
+  }
+  if (mode === 'cluster' && sessionSecret === undefined) {
+    throw new ConfigError('SESSION_SECRET', 'is required in cluster mode, the same on every instance');
+  }
+  const publicUrl = url(env, 'PUBLIC_URL', ['http:', 'https:']);
+  const dataDir = str(env, 'DATA_DIR') ?? './data';
+  const adminUsers = list(env, 'ADMIN_USERS');
+  for (const name of adminUsers) {
+    if (!/^[a-z0-9_]{3,30}$/.test(name)) throw new ConfigError('ADMIN_USERS', `"${name}" is not a valid username`);
+  }
+  const logLevel = str(env, 'LOG_LEVEL') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const redisPrefix = str(env, 'REDIS_PREFIX') ?? 'strobe:';
+  if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(redisPrefix)) {
+    throw new ConfigError('REDIS_PREFIX', 'must be 1-64 characters of letters, digits and : _ . -');
+  }
+  return Object.freeze({
+    mode,
+    port: int(env, 'PORT', 3000, 0, 65535),
+    host: str(env, 'HOST') ?? '0.0.0.0',
+    dataDir: isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir),
+    databaseUrl,
+    redisUrl,
+    amqpUrl,
+    redisPrefix,
+    sessionSecret,
+    publicUrl: publicUrl ? new URL(publicUrl) : undefined,
+    trustProxy: bool(env, 'TRUST_PROXY', false),
+    adminUsers: new Set(adminUsers),
+    replayWindowMs: int(env, 'REPLAY_WINDOW_SECONDS', 120, 1, 86_400) * 1000,
+    replayMaxEvents: int(env, 'REPLAY_MAX_EVENTS', 2000, 10, 1_000_000),
+    logLevel: logLevel as Config['logLevel'],
+    webDir: resolve(cwd, str(env, 'WEB_DIR') ?? 'dist/web'),
+  });
+}
+
+function str(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const v = str(env, name);
+  if (v === undefined) return fallback;
+  if (!/^\d+$/.test(v)) throw new ConfigError(name, `must be a whole number, got "${v}"`);
+  const n = Number(v);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const v = str(env, name)?.toLowerCase();
+  if (v === undefined) return fallback;
+  if (['1', 'true', 'yes'].includes(v)) return true;
+  if (['0', 'false', 'no'].includes(v)) return false;
+  throw new ConfigError(name, `must be true or false, got "${v}"`);
+}
+
+function list(env: Env, name: string): string[] {
+  return (str(env, name) ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const v = str(env, name);
+  if (v === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(v);
+  } catch {
+    throw new ConfigError(name, 'is not a valid URL');
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must start with ${protocols.map((p) => p + '//').join(' or ')}`);
+  }
+  return v;
+}

@@ -1,0 +1,93 @@
+// Chat: rooms, history, idempotent sends, presence. Services see plain values, never a request.
+import { AppError, errors } from '../../errors.js';
+import type { RealtimeBus } from '../../ports/bus.js';
+import type { Db } from '../../ports/db.js';
+import type { PresenceStore } from '../../ports/presence.js';
+import type { RateLimiter } from '../../ports/rate-limit.js';
+import { LIMITS, type ChatMessage, type ChatRoom, type PublicUser } from '../../shared/api.js';
+import type { Viewer } from '../accounts/viewer.js';
+import { insertMessage, insertRoom, listMessages, listRooms, roomExists } from './chat.repo.js';
+import { parseChatText } from './chat.text.js';
+
+export const CHAT_LIMITS = {
+  messagesPerUser: { limit: 20, windowMs: 10_000 },
+  roomsPerUser: { limit: 10, windowMs: 60 * 60_000 },
+} as const;
+
+const ROOM = new RegExp(LIMITS.roomPattern);
+
+export interface ChatDeps {
+  db: Db;
+  bus: RealtimeBus;
+  presence: PresenceStore;
+  limiter: RateLimiter;
+}
+
+export class ChatService {
+  constructor(private readonly deps: ChatDeps) {}
+
+  rooms(after: string | undefined, limit: number): Promise<ChatRoom[]> {
+    return listRooms(this.deps.db, after, limit);
+  }
+
+  async createRoom(viewer: Viewer, name: string): Promise<ChatRoom> {
+    await this.limit(`chat:rooms:${viewer.id}`, CHAT_LIMITS.roomsPerUser);
+    const room = await insertRoom(this.deps.db, name, viewer.id);
+    if (!room) throw errors.conflict(`The room "${name}" already exists.`);
+    return room;
+  }
+
+  async history(room: string, beforeId: string | undefined, limit: number): Promise<ChatMessage[]> {
+    await this.requireRoom(room);
+    return listMessages(this.deps.db, room, beforeId, limit);
+  }
+
+  async present(room: string): Promise<PublicUser[]> {
+    await this.requireRoom(room);
+    return this.deps.presence.list(room);
+  }
+
+  /** Posts a message once per clientId: a retry returns the first message and publishes nothing. */
+  async send(viewer: Viewer, input: unknown): Promise<ChatMessage> {
+    const { room, text, clientId } = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
+    if (typeof room !== 'string' || !ROOM.test(room)) throw errors.badRequest('`room` must be a room name.');
+    if (typeof clientId !== 'string' || clientId.length < 1 || clientId.length > LIMITS.clientIdMax) {
+      throw errors.badRequest(`\`clientId\` is required: a string of 1 to ${LIMITS.clientIdMax} characters.`);
+    }
+    const parsed = parseChatText(text);
+    if (!parsed.ok) throw errors.badRequest(parsed.message);
+    await this.limit(`chat:send:${viewer.id}`, CHAT_LIMITS.messagesPerUser);
+    await this.requireRoom(room);
+    const { message, created } = await insertMessage(this.deps.db, {
+      room,
+      userId: viewer.id,
+      clientId,
+      kind: parsed.kind,
+      text: parsed.text,
+    });
+    if (created) await this.deps.bus.publish(`chat:${room}`, 'chat.message', message);
+    return message;
+  }
+
+  /** Presence changes publish one notice per user, however many tabs they have. */
+  async joined(room: string, user: PublicUser, connId: string): Promise<void> {
+    if (await this.deps.presence.join(room, user, connId)) {
+      await this.deps.bus.publish(`chat:${room}`, 'presence.joined', { user: { id: user.id, username: user.username } });
+    }
+  }
+
+  async left(room: string, user: PublicUser, connId: string): Promise<void> {
+    if (await this.deps.presence.leave(room, user.id, connId)) {
+      await this.deps.bus.publish(`chat:${room}`, 'presence.left', { user: { id: user.id, username: user.username } });
+    }
+  }
+
+  async requireRoom(room: string): Promise<void> {
+    if (!ROOM.test(room) || !(await roomExists(this.deps.db, room))) throw errors.notFound(`The room "${room.slice(0, 40)}"`);
+  }
+
+  private async limit(key: string, rule: { limit: number; windowMs: number }): Promise<void> {
+    const d = await this.deps.limiter.hit(key, rule);
+    if (!d.allowed) throw new AppError('RATE_LIMITED', 429, `Slow down: try again in ${Math.ceil(d.retryAfterMs / 1000)} s.`, Math.ceil(d.retryAfterMs / 1000));
+  }
+}

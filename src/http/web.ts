@@ -1,0 +1,33 @@
+// Serves the built browser app: hashed assets cached forever, index.html for every app route.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import { errorBody, errors } from '../errors.js';
+import type { AppInstance } from './types.js';
+
+const NOT_APP_ROUTES = /^\/(api|media|socket\.io|docs)(\/|$)/;
+
+export async function webRoutes(app: AppInstance, webDir: string): Promise<void> {
+  const built = existsSync(join(webDir, 'index.html'));
+  if (built) {
+    await app.register(fastifyStatic, {
+      root: webDir,
+      index: false,
+      setHeaders(res, path) {
+        res.header('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+        res.header('x-content-type-options', 'nosniff');
+      },
+    });
+  } else {
+    app.log.warn({ webDir }, 'the browser app is not built: run `npm run build`');
+  }
+
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0] ?? '/';
+    if ((req.method === 'GET' || req.method === 'HEAD') && !NOT_APP_ROUTES.test(path)) {
+      if (built) return reply.header('cache-control', 'no-cache').sendFile('index.html');
+      return reply.type('text/plain').send('Strobe: the browser app is not built. Run `npm run build`, then restart.');
+    }
+    return reply.code(404).send(errorBody(errors.notFound(`${req.method} ${path.slice(0, 100)}`)));
+  });
+}

@@ -1,0 +1,25 @@
+// The realtime bus: publishes events on named streams, assigns each its offset atomically with the
+// publish, keeps a bounded replay history per stream, and delivers to the instances that listen.
+// The in-process bus serves embedded mode; the Redis bus serves a cluster. Everything above it
+// (per-socket subscriptions, replay merging, slow clients) is shared: see realtime/hub.ts.
+import type { Envelope, EventData, EventType } from '../shared/realtime.js';
+
+export interface Replay {
+  /** True when `events` holds every event after `since`; false when some may be gone. */
+  recovered: boolean;
+  events: Envelope[];
+  /** The stream's newest offset, if it has any history. */
+  head: string | undefined;
+}
+
+export interface RealtimeBus {
+  publish<T extends EventType>(stream: string, type: T, data: EventData[T]): Promise<Envelope<T>>;
+  /** Starts delivering the stream's events to the handler; resolves once delivery is guaranteed. */
+  listen(stream: string): Promise<void>;
+  unlisten(stream: string): Promise<void>;
+  /** One handler per process: the hub. */
+  onEvent(handler: (env: Envelope) => void): void;
+  /** Events after `since`, or `recovered: false` when the history no longer reaches back to it. */
+  replay(stream: string, since: string | undefined): Promise<Replay>;
+  close(): Promise<void>;
+}

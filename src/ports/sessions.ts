@@ -1,0 +1,15 @@
+// Sessions: embedded mode keeps them in the database, cluster mode in Redis. Either way they survive
+// a restart of any instance.
+
+export interface SessionRecord {
+  userId: string;
+  expiresAt: number;
+}
+
+export interface SessionStore {
+  /** Stores a new session under the given (already secret) id. */
+  create(sid: string, userId: string, ttlMs: number): Promise<void>;
+  get(sid: string): Promise<SessionRecord | null>;
+  destroy(sid: string): Promise<void>;
+  close?(): Promise<void>;
+}

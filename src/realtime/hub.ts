@@ -1,0 +1,170 @@
+// The hub joins sockets to bus streams. It owns what every bus shares:
+// - reference counting: the bus listens to a stream while at least one local socket watches it;
+// - resume: replay from `since`, merged with events that race the subscription, so a socket never
+//   gets an offset twice and never misses one;
+// - fan-out: each event is encoded once per instance (a Socket.IO room broadcast), whatever the
+//   number of receivers;
+// - back-pressure: a socket whose send queue passes a cap is cut off, and resumes with `since`.
+import type { Replay, RealtimeBus } from '../ports/bus.js';
+import type { Envelope } from '../shared/realtime.js';
+import { compareOffsets } from './offsets.js';
+import type { AppServer, AppSocket } from './types.js';
+
+export interface HubOptions {
+  /** Packets queued for one socket before it counts as too slow. */
+  maxQueuedPackets: number;
+  /** Bytes buffered in one socket's WebSocket before it counts as too slow. */
+  maxBufferedBytes: number;
+  onSlowClient?: (socket: AppSocket) => void;
+  onDelivered?: (env: Envelope, receivers: number) => void;
+}
+
+interface Entry {
+  /** The name clients use for this bus stream (`home` for `home:42`). */
+  publicName: string;
+  room: string;
+  listening: Promise<void>;
+  live: Set<AppSocket>;
+  /** Sockets between `subscribe` and its reply: live events wait here to be merged with the replay. */
+  pending: Map<AppSocket, Envelope[]>;
+}
+
+export type SubscribeResult = Pick<Replay, 'recovered' | 'head'> & { missed: Envelope[] };
+
+export class Hub {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly io: AppServer,
+    private readonly bus: RealtimeBus,
+    private readonly opts: HubOptions,
+  ) {
+    bus.onEvent((env) => this.deliver(env));
+  }
+
+  /** Streams with at least one local subscriber (for stats). */
+  get streamCount(): number {
+    return this.entries.size;
+  }
+
+  /**
+   * Subscribes the socket and calls `reply` with the replay. Live events that arrive meanwhile are
+   * sent right after the reply, minus those the replay already holds.
+   */
+  async subscribe(
+    socket: AppSocket,
+    stream: { publicName: string; busName: string },
+    since: string | undefined,
+    reply: (res: SubscribeResult) => void,
+  ): Promise<boolean> {
+    this.unsubscribe(socket, stream.publicName);
+    const entry = this.entry(stream.busName, stream.publicName);
+    const buffer: Envelope[] = [];
+    entry.pending.set(socket, buffer);
+    socket.data.streams.set(stream.publicName, stream.busName);
+    let replay: Replay;
+    try {
+      await entry.listening;
+      replay = await this.bus.replay(stream.busName, since);
+    } catch (err) {
+      this.unsubscribe(socket, stream.publicName);
+      throw err;
+    }
+    // The socket may have left, or re-subscribed, while we waited.
+    if (entry.pending.get(socket) !== buffer || !socket.connected) return false;
+    const missed = replay.events.map((e) => this.outward(e, entry));
+    reply({ recovered: replay.recovered, missed, head: replay.head });
+    let last = missed.at(-1)?.offset ?? (replay.recovered ? since : replay.head);
+    for (const env of buffer) {
+      if (last !== undefined && compareOffsets(env.offset, last) <= 0) continue;
+      socket.emit('event', this.outward(env, entry));
+      last = env.offset;
+    }
+    entry.pending.delete(socket);
+    entry.live.add(socket);
+    void socket.join(entry.room);
+    return true;
+  }
+
+  /** Returns false when the socket was not subscribed. */
+  unsubscribe(socket: AppSocket, publicName: string): boolean {
+    const busName = socket.data.streams.get(publicName);
+    if (busName === undefined) return false;
+    socket.data.streams.delete(publicName);
+    const entry = this.entries.get(busName);
+    if (!entry) return true;
+    entry.pending.delete(socket);
+    if (entry.live.delete(socket)) void socket.leave(entry.room);
+    if (entry.live.size === 0 && entry.pending.size === 0) {
+      this.entries.delete(busName);
+      void this.bus.unlisten(busName).catch(() => {});
+    }
+    return true;
+  }
+
+  /** Unsubscribes everything; returns the public names the socket had. */
+  removeSocket(socket: AppSocket): string[] {
+    const names = [...socket.data.streams.keys()];
+    for (const name of names) this.unsubscribe(socket, name);
+    return names;
+  }
+
+  private entry(busName: string, publicName: string): Entry {
+    let entry = this.entries.get(busName);
+    if (!entry) {
+      entry = {
+        publicName,
+        room: `rt:${busName}`,
+        listening: this.bus.listen(busName),
+        live: new Set(),
+        pending: new Map(),
+      };
+      // A failed listen must not leave a poisoned entry behind for the next subscriber.
+      const failed = entry;
+      entry.listening.catch(() => {
+        if (this.entries.get(busName) === failed) this.entries.delete(busName);
+      });
+      this.entries.set(busName, entry);
+    }
+    return entry;
+  }
+
+  private deliver(env: Envelope): void {
+    const entry = this.entries.get(env.stream);
+    if (!entry) return;
+    for (const [socket, buffer] of entry.pending) {
+      buffer.push(env);
+      if (buffer.length > this.opts.maxQueuedPackets) this.cutOff(socket, entry);
+    }
+    if (entry.live.size === 0) return;
+    for (const socket of entry.live) if (this.isSlow(socket)) this.cutOff(socket, entry);
+    this.io.to(entry.room).emit('event', this.outward(env, entry));
+    this.opts.onDelivered?.(env, entry.live.size);
+  }
+
+  private outward(env: Envelope, entry: Entry): Envelope {
+    return env.stream === entry.publicName ? env : { ...env, stream: entry.publicName };
+  }
+
+  private isSlow(socket: AppSocket): boolean {
+    const conn = socket.conn as unknown as { writeBuffer?: unknown[]; transport?: { socket?: { bufferedAmount?: number } } };
+    return (
+      (conn.writeBuffer?.length ?? 0) > this.opts.maxQueuedPackets ||
+      (conn.transport?.socket?.bufferedAmount ?? 0) > this.opts.maxBufferedBytes
+    );
+  }
+
+  /**
+   * Drops the connection as a lost transport (not a server disconnect), so the client reconnects
+   * by itself and resumes from its last offset instead of us buffering for it without bound.
+   */
+  private cutOff(socket: AppSocket, entry: Entry): void {
+    entry.live.delete(socket);
+    entry.pending.delete(socket);
+    void socket.leave(entry.room);
+    this.opts.onSlowClient?.(socket);
+    const ws = (socket.conn as unknown as { transport?: { socket?: { terminate?: () => void } } }).transport?.socket;
+    if (ws?.terminate) ws.terminate();
+    else socket.conn.close();
+  }
+}

@@ -1,0 +1,151 @@
+// Socket.IO over WebSocket only (no sticky sessions needed). The handshake is authenticated by the
+// session cookie and refused cross-site; every subscription is authorized by the stream registry.
+import type { Server as HttpServer } from 'node:http';
+import { fastifyCookie } from '@fastify/cookie';
+import type { FastifyBaseLogger } from 'fastify';
+import { Server } from 'socket.io';
+import { AppError, errors } from '../errors.js';
+import type { ChatService } from '../features/chat/chat.service.js';
+import { SESSION_COOKIE, type Sessions } from '../features/accounts/sessions.js';
+import { isCrossSite } from '../http/origin.js';
+import type { RealtimeBus } from '../ports/bus.js';
+import type { AckError } from '../shared/realtime.js';
+import { Hub, type HubOptions } from './hub.js';
+import { isOffset } from './offsets.js';
+import type { StreamRegistry } from './streams.js';
+import type { AppServer, AppSocket } from './types.js';
+
+export const MAX_STREAMS_PER_SOCKET = 200;
+
+export interface RealtimeDeps {
+  bus: RealtimeBus;
+  sessions: Sessions;
+  streams: StreamRegistry;
+  chat: ChatService;
+  publicUrl: URL | undefined;
+  log: FastifyBaseLogger;
+  hub: Omit<HubOptions, 'onSlowClient'>;
+}
+
+export interface Realtime {
+  io: AppServer;
+  hub: Hub;
+  /** Disconnects the sockets opened with this session (logout, re-login). */
+  endSession(sid: string): void;
+  close(): Promise<void>;
+}
+
+export function createRealtime(http: HttpServer, deps: RealtimeDeps): Realtime {
+  const { sessions, streams, log } = deps;
+  const io: AppServer = new Server(http, {
+    path: '/socket.io',
+    transports: ['websocket'],
+    serveClient: false,
+    maxHttpBufferSize: 16 * 1024,
+    pingInterval: 10_000,
+    pingTimeout: 5_000,
+    allowRequest: (req, done) => done(null, !isCrossSite(req.headers, deps.publicUrl)),
+  });
+  const hub = new Hub(io, deps.bus, {
+    ...deps.hub,
+    onSlowClient: (s) => log.warn({ socket: s.id, user: s.data.viewer?.id }, 'cut off a slow realtime client'),
+  });
+  const sessionRoom = (sid: string) => `session:${sessions.key(sid)}`;
+
+  io.use((socket, next) => {
+    const sid = fastifyCookie.parse(socket.request.headers.cookie ?? '')[SESSION_COOKIE];
+    sessions
+      .viewer(sid)
+      .then((viewer) => {
+        socket.data.viewer = viewer;
+        socket.data.streams = new Map();
+        socket.data.sessionKey = viewer && sid ? sessionRoom(sid) : null;
+        next();
+      })
+      .catch((err: unknown) => {
+        log.error({ err }, 'realtime handshake failed');
+        next(new Error('UNAVAILABLE'));
+      });
+  });
+
+  io.on('connection', (socket: AppSocket) => {
+    if (socket.data.sessionKey) void socket.join(socket.data.sessionKey);
+
+    socket.on('subscribe', (req, ack) =>
+      answer(socket, ack, async (reply) => {
+        const { stream, since } = (isObject(req) ? req : {}) as { stream?: unknown; since?: unknown };
+        if (since !== undefined && since !== null && !isOffset(since)) throw errors.badRequest('`since` must be an offset from a previous event.');
+        const { stream: resolved, kind, arg } = await streams.resolve(stream, socket.data.viewer);
+        const already = socket.data.streams.has(resolved.publicName);
+        if (!already && socket.data.streams.size >= MAX_STREAMS_PER_SOCKET) {
+          throw errors.badRequest(`A connection can watch at most ${MAX_STREAMS_PER_SOCKET} streams.`);
+        }
+        const subscribed = await hub.subscribe(socket, resolved, since ?? undefined, (r) => reply({ ok: true, ...r }));
+        if (subscribed && !already) await kind.onJoined?.(socket, arg);
+      }),
+    );
+
+    socket.on('unsubscribe', (req, ack) =>
+      answer(socket, ack, async (reply) => {
+        const name = isObject(req) ? (req as { stream?: unknown }).stream : undefined;
+        if (typeof name !== 'string') throw errors.badRequest('`stream` must be a stream name.');
+        if (hub.unsubscribe(socket, name)) await left(socket, name);
+        reply({ ok: true });
+      }),
+    );
+
+    socket.on('chat:send', (req, ack) =>
+      answer(socket, ack, async (reply) => {
+        if (!socket.data.viewer) throw errors.unauthenticated();
+        reply({ ok: true, message: await deps.chat.send(socket.data.viewer, req) });
+      }),
+    );
+
+    socket.on('disconnect', () => {
+      for (const name of hub.removeSocket(socket)) void left(socket, name);
+    });
+  });
+
+  async function left(socket: AppSocket, publicName: string): Promise<void> {
+    const found = streams.lookup(publicName);
+    try {
+      await found?.kind.onLeft?.(socket, found.arg);
+    } catch (err) {
+      log.error({ err, stream: publicName }, 'realtime leave hook failed');
+    }
+  }
+
+  /**
+   * Runs a client request and answers it exactly once. A client that sends no acknowledgement callback
+   * gets nothing back; a failure becomes `{ok: false, error}`, never a crash.
+   */
+  function answer<R>(socket: AppSocket, ack: unknown, run: (reply: (res: R) => void) => Promise<void>): void {
+    if (typeof ack !== 'function') return;
+    let replied = false;
+    const reply = (res: R | AckError) => {
+      if (replied) return;
+      replied = true;
+      (ack as (res: R | AckError) => void)(res);
+    };
+    run(reply).catch((err: unknown) => {
+      if (!(err instanceof AppError)) log.error({ err, socket: socket.id }, 'realtime request failed');
+      const e = err instanceof AppError ? err : errors.internal();
+      reply({ ok: false, error: { code: e.code === 'VALIDATION' ? 'BAD_REQUEST' : e.code, message: e.message } });
+    });
+  }
+
+  return {
+    io,
+    hub,
+    endSession(sid) {
+      io.in(sessionRoom(sid)).disconnectSockets(true);
+    },
+    async close() {
+      await io.close();
+    },
+  };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

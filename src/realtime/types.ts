@@ -1,0 +1,14 @@
+import type { Server, Socket } from 'socket.io';
+import type { Viewer } from '../features/accounts/viewer.js';
+import type { ClientToServerEvents, ServerToClientEvents } from '../shared/realtime.js';
+
+export interface SocketData {
+  viewer: Viewer | null;
+  /** The session this socket was opened with, so logging out can close it. */
+  sessionKey: string | null;
+  /** Public stream name -> bus stream, for each stream this socket subscribed to. */
+  streams: Map<string, string>;
+}
+
+export type AppServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;

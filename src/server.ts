@@ -1,0 +1,35 @@
+// Runs a Strobe instance: listens, and drains on SIGTERM/SIGINT within 10 s.
+import type { Config } from './config.js';
+import { buildStrobe } from './app.js';
+
+const DRAIN_DEADLINE_MS = 10_000;
+
+export async function serve(config: Config): Promise<void> {
+  const strobe = await buildStrobe(config, { level: config.logLevel });
+  const { app } = strobe;
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  app.log.info({ instance: strobe.instanceId, mode: config.mode, port }, `Strobe is up: http://localhost:${port}`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'draining');
+    const deadline = setTimeout(() => {
+      app.log.error('drain deadline passed, exiting');
+      process.exit(1);
+    }, DRAIN_DEADLINE_MS);
+    deadline.unref();
+    strobe.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        app.log.error({ err }, 'drain failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}

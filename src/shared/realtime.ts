@@ -1,0 +1,74 @@
+// The realtime contract: stream names, the event envelope and the acknowledgements.
+// Shared by the server, the browser app and the tests.
+import type { ChatMessage, PublicUser } from './api.js';
+
+/** Server -> client: every delivery is one `event` carrying this envelope. */
+export interface Envelope<T extends EventType = EventType> {
+  stream: string;
+  /** Opaque, strictly increasing within a stream, the same on every instance. */
+  offset: string;
+  type: T;
+  data: EventData[T];
+  /** Publish time, ms since epoch. */
+  ts: number;
+}
+
+/** Event type -> payload. Photo events join this map with the photos feature. */
+export interface EventData {
+  'chat.message': ChatMessage;
+  'presence.joined': { user: PublicUser };
+  'presence.left': { user: PublicUser };
+  'instance.started': { instance: string };
+  'instance.stopping': { instance: string };
+  'instance.stats': Record<string, unknown>;
+}
+export type EventType = keyof EventData;
+
+export interface AckError {
+  ok: false;
+  error: { code: string; message: string };
+}
+
+export interface SubscribeRequest {
+  stream: string;
+  since?: string;
+}
+/**
+ * `head` is the stream's newest offset when the subscription started (absent on an empty stream).
+ * A client that has seen no event yet keeps it as its `since`, so even a quiet stream resumes.
+ */
+export type SubscribeAck =
+  | { ok: true; recovered: boolean; missed: Envelope[]; head?: string }
+  | AckError;
+
+export interface ChatSendRequest {
+  room: string;
+  text: string;
+  clientId: string;
+}
+export type ChatSendAck = { ok: true; message: ChatMessage } | AckError;
+export type SimpleAck = { ok: true } | AckError;
+
+export interface ClientToServerEvents {
+  subscribe: (req: SubscribeRequest, ack: (res: SubscribeAck) => void) => void;
+  unsubscribe: (req: { stream: string }, ack: (res: SimpleAck) => void) => void;
+  'chat:send': (req: ChatSendRequest, ack: (res: ChatSendAck) => void) => void;
+}
+
+export interface ServerToClientEvents {
+  event: (env: Envelope) => void;
+}
+
+/** Compares two offsets (`<ms>-<seq>`, as Redis stream ids). Negative when a < b. */
+export function compareOffsets(a: string, b: string): number {
+  const [am, as] = splitOffset(a);
+  const [bm, bs] = splitOffset(b);
+  return am !== bm ? (am < bm ? -1 : 1) : as === bs ? 0 : as < bs ? -1 : 1;
+}
+
+function splitOffset(o: string): [number, number] {
+  const dash = o.indexOf('-');
+  return [Number(o.slice(0, dash)), Number(o.slice(dash + 1))];
+}
+
+export const OFFSET_PATTERN = /^\d{1,16}-\d{1,16}$/;
