@@ -8,7 +8,7 @@ test('plain text stays as typed, trimmed', () => {
 
 test('/me makes an action', () => {
   assert.deepEqual(parseChatText('/me waves'), { ok: true, text: 'waves', kind: 'action' });
-  assert.equal(parseChatText('/meh').ok && parseChatText('/meh').kind, 'text');
+  assert.deepEqual(parseChatText('/meh'), { ok: true, text: '/meh', kind: 'text' });
   assert.equal(parseChatText('/me   ').ok, false);
 });
 
