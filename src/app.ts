@@ -49,6 +49,8 @@ export async function buildStrobe(config: Config, logger: FastifyServerOptions['
     requestIdHeader: 'x-request-id',
     ajv: { customOptions: { coerceTypes: false, verbose: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // The API speaks JSON only: any other body is refused with 415 instead of failing validation.
+  app.removeContentTypeParser('text/plain');
 
   const sessions = new Sessions({
     store: adapters.sessions,

@@ -13,5 +13,15 @@ export function isCrossSite(headers: IncomingHttpHeaders, publicUrl: URL | undef
     return true; // includes the opaque origin "null" of sandboxed frames
   }
   if (publicUrl && parsed.origin === publicUrl.origin) return false;
-  return parsed.host !== headers.host;
+  return parsed.host !== normalHost(parsed.protocol, headers.host);
+}
+
+/** The Host header as URL would spell it for that scheme: lowercase, default port dropped. */
+function normalHost(protocol: string, host: string | undefined): string | undefined {
+  if (!host) return undefined;
+  try {
+    return new URL(`${protocol}//${host}`).host;
+  } catch {
+    return undefined;
+  }
 }

@@ -70,32 +70,40 @@ export function createRealtime(http: HttpServer, deps: RealtimeDeps): Realtime {
 
   io.on('connection', (socket: AppSocket) => {
     if (socket.data.sessionKey) void socket.join(socket.data.sessionKey);
+    const serially = serializer();
 
     socket.on('subscribe', (req, ack) =>
-      answer(socket, ack, async (reply) => {
-        const { stream, since } = (isObject(req) ? req : {}) as { stream?: unknown; since?: unknown };
-        if (since !== undefined && since !== null && !isOffset(since)) throw errors.badRequest('`since` must be an offset from a previous event.');
-        const { stream: resolved, kind, arg } = await streams.resolve(stream, socket.data.viewer);
-        const already = socket.data.streams.has(resolved.publicName);
-        if (!already && socket.data.streams.size >= MAX_STREAMS_PER_SOCKET) {
-          throw errors.badRequest(`A connection can watch at most ${MAX_STREAMS_PER_SOCKET} streams.`);
-        }
-        const subscribed = await hub.subscribe(socket, resolved, since ?? undefined, (r) => reply({ ok: true, ...r }));
-        if (subscribed && !already) await kind.onJoined?.(socket, arg);
-      }),
+      answer(socket, req, ack, (reply) =>
+        serially(streamKey(req), async () => {
+          const { stream, since } = (isObject(req) ? req : {}) as { stream?: unknown; since?: unknown };
+          if (since !== undefined && since !== null && !isOffset(since)) throw errors.badRequest('`since` must be an offset from a previous event.');
+          const { stream: resolved, kind, arg } = await streams.resolve(stream, socket.data.viewer);
+          const already = socket.data.streams.has(resolved.publicName);
+          if (!already && socket.data.streams.size >= MAX_STREAMS_PER_SOCKET) {
+            throw errors.badRequest(`A connection can watch at most ${MAX_STREAMS_PER_SOCKET} streams.`);
+          }
+          const subscribed = await hub.subscribe(socket, resolved, since ?? undefined, (r) => reply({ ok: true, ...r }));
+          if (!subscribed || already) return;
+          await kind.onJoined?.(socket, arg);
+          // A disconnect that landed while joining already ran its leave hook: undo the join.
+          if (!socket.connected) await left(socket, resolved.publicName);
+        }),
+      ),
     );
 
     socket.on('unsubscribe', (req, ack) =>
-      answer(socket, ack, async (reply) => {
-        const name = isObject(req) ? (req as { stream?: unknown }).stream : undefined;
-        if (typeof name !== 'string') throw errors.badRequest('`stream` must be a stream name.');
-        if (hub.unsubscribe(socket, name)) await left(socket, name);
-        reply({ ok: true });
-      }),
+      answer(socket, req, ack, (reply) =>
+        serially(streamKey(req), async () => {
+          const name = isObject(req) ? (req as { stream?: unknown }).stream : undefined;
+          if (typeof name !== 'string') throw errors.badRequest('`stream` must be a stream name.');
+          if (hub.unsubscribe(socket, name)) await left(socket, name);
+          reply({ ok: true });
+        }),
+      ),
     );
 
     socket.on('chat:send', (req, ack) =>
-      answer(socket, ack, async (reply) => {
+      answer(socket, req, ack, async (reply) => {
         if (!socket.data.viewer) throw errors.unauthenticated();
         reply({ ok: true, message: await deps.chat.send(socket.data.viewer, req) });
       }),
@@ -119,7 +127,12 @@ export function createRealtime(http: HttpServer, deps: RealtimeDeps): Realtime {
    * Runs a client request and answers it exactly once. A client that sends no acknowledgement callback
    * gets nothing back; a failure becomes `{ok: false, error}`, never a crash.
    */
-  function answer<R>(socket: AppSocket, ack: unknown, run: (reply: (res: R) => void) => Promise<void>): void {
+  function answer<R>(socket: AppSocket, req: unknown, ack: unknown, run: (reply: (res: R) => void) => Promise<void>): void {
+    // `emit('subscribe', cb)` puts the callback first: answer it rather than leave the client waiting.
+    if (typeof req === 'function' && ack === undefined) {
+      (req as (res: AckError) => void)({ ok: false, error: { code: 'BAD_REQUEST', message: 'The request needs a payload object.' } });
+      return;
+    }
     if (typeof ack !== 'function') return;
     let replied = false;
     const reply = (res: R | AckError) => {
@@ -144,6 +157,28 @@ export function createRealtime(http: HttpServer, deps: RealtimeDeps): Realtime {
       await io.close();
     },
   };
+}
+
+/**
+ * Runs tasks with the same key one after another. Subscribe and unsubscribe requests for one stream
+ * on one socket must not overlap: each must see the state the previous one left.
+ */
+function serializer() {
+  const chains = new Map<string, Promise<void>>();
+  return (key: string, task: () => Promise<void>): Promise<void> => {
+    const next = (chains.get(key) ?? Promise.resolve()).then(task, task);
+    const tail = next.catch(() => {});
+    chains.set(key, tail);
+    void tail.then(() => {
+      if (chains.get(key) === tail) chains.delete(key);
+    });
+    return next;
+  };
+}
+
+function streamKey(req: unknown): string {
+  const stream = isObject(req) ? req.stream : undefined;
+  return typeof stream === 'string' ? stream : '';
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
