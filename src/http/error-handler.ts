@@ -27,9 +27,19 @@ export function toAppError(err: FastifyError & { validation?: ValidationIssue[] 
   }
   if (err instanceof SyntaxError) return errors.invalidJson();
   const status = err.statusCode ?? 500;
-  if (status >= 400 && status < 500) return new AppError('BAD_REQUEST', status, err.message);
+  if (status >= 400 && status < 500) return new AppError(GENERIC_CODES[status] ?? 'BAD_REQUEST', status, err.message);
   return errors.internal();
 }
+
+const GENERIC_CODES: Record<number, string> = {
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+};
 
 function describe(issue: ValidationIssue, context: string | undefined): string {
   const field = issue.params?.missingProperty ?? issue.instancePath?.replace(/^\//, '').replace(/\//g, '.') ?? '';

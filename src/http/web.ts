@@ -13,18 +13,23 @@ export async function webRoutes(app: AppInstance, webDir: string): Promise<void>
     await app.register(fastifyStatic, {
       root: webDir,
       index: false,
+      // `/` is a directory to the static plugin, which refuses it; the app route below serves it.
+      redirect: false,
       setHeaders(res, path) {
         res.header('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
         res.header('x-content-type-options', 'nosniff');
       },
     });
+    app.get('/', { schema: { hide: true } }, (_req, reply) => reply.header('cache-control', 'no-cache').sendFile('index.html'));
   } else {
     app.log.warn({ webDir }, 'the browser app is not built: run `npm run build`');
   }
 
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0] ?? '/';
-    if ((req.method === 'GET' || req.method === 'HEAD') && !NOT_APP_ROUTES.test(path)) {
+    // App routes never contain a dot; a missing file (a stale /assets/ link) must 404, not get HTML.
+    const isAppRoute = !NOT_APP_ROUTES.test(path) && !/\.[^/]*$/.test(path);
+    if ((req.method === 'GET' || req.method === 'HEAD') && isAppRoute) {
       if (built) return reply.header('cache-control', 'no-cache').sendFile('index.html');
       return reply.type('text/plain').send('Strobe: the browser app is not built. Run `npm run build`, then restart.');
     }

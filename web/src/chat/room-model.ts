@@ -1,0 +1,151 @@
+// One open chat room: history over HTTP plus live events, kept consistent across reconnects.
+// The live subscription comes first; its onReset (first subscribe, or replay impossible) is
+// what triggers the HTTP fetch, so no message can fall between the page and the stream.
+// Events that arrive while a fetch is in flight are kept aside and merged on top of its result.
+import type { ChatMessage, PublicUser } from '../../../src/shared/api.js';
+import type { Envelope, EventType } from '../../../src/shared/realtime.js';
+import { ApiError, errorMessage } from '../lib/api.js';
+import { live } from '../lib/live.js';
+import { createStore, type Store } from '../lib/store.js';
+import { chatStream, fetchHistory, fetchPresence } from './chat-api.js';
+import { onDelivered } from './outbox.js';
+import { applyPresence, mergeMessages, type Notice, type PresenceChange } from './timeline.js';
+
+export interface RoomState {
+  messages: ChatMessage[];
+  notices: Notice[];
+  /** Cursor for older history; null when the oldest message is shown. */
+  next: string | null;
+  loaded: boolean;
+  loadingOlder: boolean;
+  error: string | null;
+  /** The room does not exist (404 over HTTP, NOT_FOUND on subscribe). */
+  missing: boolean;
+  presence: PublicUser[];
+}
+
+const MAX_NOTICES = 100;
+
+export class RoomModel {
+  readonly store: Store<RoomState>;
+  private generation = 0;
+  private liveSinceReset: ChatMessage[] = [];
+  private presenceSinceReset: PresenceChange[] = [];
+  private closed = false;
+
+  constructor(
+    readonly room: string,
+    private readonly selfId: string | undefined,
+  ) {
+    this.store = createStore<RoomState>({
+      messages: [],
+      notices: [],
+      next: null,
+      loaded: false,
+      loadingOlder: false,
+      error: null,
+      missing: false,
+      presence: [],
+    });
+  }
+
+  /** Returns the cleanup to run when the room is left. */
+  start(): () => void {
+    const unsubscribe = live.subscribe(chatStream(this.room), {
+      onEvent: (env) => this.handleEvent(env),
+      onReset: () => void this.refetch(),
+      onError: (err) => this.patch(err.code === 'NOT_FOUND' ? { missing: true, loaded: true } : { error: err.message }),
+    });
+    const stopDelivered = onDelivered((m) => m.room === this.room && this.addMessage(m));
+    // Offline at first: show what HTTP has now; the first subscribe will refetch anyway.
+    if (!live.connected) void this.refetch();
+    return () => {
+      this.closed = true;
+      unsubscribe();
+      stopDelivered();
+    };
+  }
+
+  async refetch(): Promise<void> {
+    const gen = ++this.generation;
+    this.liveSinceReset = [];
+    this.presenceSinceReset = [];
+    await Promise.all([this.refetchHistory(gen), this.refetchPresence(gen)]);
+  }
+
+  async loadOlder(): Promise<void> {
+    const { next, loadingOlder } = this.store.get();
+    if (!next || loadingOlder) return;
+    const gen = this.generation;
+    this.patch({ loadingOlder: true });
+    try {
+      const page = await fetchHistory(this.room, next);
+      if (this.stale(gen)) return;
+      const messages = mergeMessages([...page.items].reverse(), this.store.get().messages);
+      this.patch({ messages, next: page.next, loadingOlder: false, error: null });
+    } catch (err) {
+      if (!this.stale(gen)) this.patch({ loadingOlder: false, error: errorMessage(err) });
+    }
+  }
+
+  private async refetchHistory(gen: number): Promise<void> {
+    try {
+      const page = await fetchHistory(this.room);
+      if (this.stale(gen)) return;
+      // Only the newest page plus what came live: older pages loaded before might no longer
+      // join up with it, and a gap would be worse than scrolling back again.
+      const messages = mergeMessages([...page.items].reverse(), this.liveSinceReset);
+      this.patch({ messages, next: page.next, loaded: true, error: null });
+    } catch (err) {
+      if (this.stale(gen)) return;
+      if (err instanceof ApiError && err.status === 404) this.patch({ missing: true, loaded: true });
+      else this.patch({ error: errorMessage(err), loaded: true });
+    }
+  }
+
+  private async refetchPresence(gen: number): Promise<void> {
+    try {
+      const { items } = await fetchPresence(this.room);
+      if (!this.stale(gen)) this.patch({ presence: applyPresence(items, this.presenceSinceReset) });
+    } catch {
+      // The history error already tells the user; presence alone is not worth a second alert.
+    }
+  }
+
+  private handleEvent(env: Envelope): void {
+    if (is(env, 'chat.message')) this.addMessage(env.data);
+    else if (is(env, 'presence.joined')) this.changePresence({ type: 'joined', user: env.data.user }, env.ts);
+    else if (is(env, 'presence.left')) this.changePresence({ type: 'left', user: env.data.user }, env.ts);
+  }
+
+  private addMessage(message: ChatMessage): void {
+    if (this.closed) return;
+    this.liveSinceReset.push(message);
+    this.patch({ messages: mergeMessages(this.store.get().messages, [message]) });
+  }
+
+  private changePresence(change: PresenceChange, at: number): void {
+    this.presenceSinceReset.push(change);
+    const state = this.store.get();
+    const presence = applyPresence(state.presence, [change]);
+    let notices = state.notices;
+    if (change.user.id !== this.selfId) {
+      const verb = change.type === 'joined' ? 'joined' : 'left';
+      const notice = { key: `${change.type}:${change.user.id}:${at}`, text: `${change.user.username} ${verb}`, at };
+      notices = [...notices, notice].slice(-MAX_NOTICES);
+    }
+    this.patch({ presence, notices });
+  }
+
+  private stale(gen: number): boolean {
+    return this.closed || gen !== this.generation;
+  }
+
+  private patch(changes: Partial<RoomState>): void {
+    if (!this.closed) this.store.update((s) => ({ ...s, ...changes }));
+  }
+}
+
+function is<T extends EventType>(env: Envelope, type: T): env is Envelope<T> {
+  return env.type === type;
+}

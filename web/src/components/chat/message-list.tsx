@@ -1,0 +1,115 @@
+import { useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type { ChatMessage } from '../../../../src/shared/api.js';
+import type { PendingMessage } from '../../chat/outbox.js';
+import { buildTimeline, type Notice, type TimelineItem } from '../../chat/timeline.js';
+import { MessageItem, NoticeItem, PendingItem } from './message-item.js';
+
+interface Props {
+  messages: ChatMessage[];
+  notices: Notice[];
+  pending: PendingMessage[];
+  hasOlder: boolean;
+  loadingOlder: boolean;
+  loaded: boolean;
+  onLoadOlder(): void;
+  self: { id: string; username: string };
+}
+
+const NEAR_BOTTOM_PX = 80;
+const GROUP_WINDOW_MS = 5 * 60_000;
+
+export function MessageList(props: Props) {
+  const { pending, self } = props;
+  const timeline = useMemo(() => buildTimeline(props.messages, props.notices), [props.messages, props.notices]);
+  const scroller = useRef<HTMLDivElement>(null);
+  const atBottom = useRef(true);
+  const seen = useRef({ first: '', last: '', height: 0 });
+  const [unseen, setUnseen] = useState(false);
+
+  const lastPending = pending[pending.length - 1];
+  const lastItem = timeline[timeline.length - 1];
+  const first = timeline[0] ? itemKey(timeline[0]) : '';
+  const last = lastPending ? `p:${lastPending.clientId}` : lastItem ? itemKey(lastItem) : '';
+  const lastIsMine = !!lastPending || (lastItem?.kind === 'message' && lastItem.message.user.id === self.id);
+
+  // Stick to the bottom for new messages (unless the reader scrolled up), and keep the reader's
+  // place when older history is added above.
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const before = seen.current;
+    if (last !== before.last) {
+      if (!before.last || atBottom.current || lastIsMine) scrollToBottom(el);
+      else setUnseen(true);
+    } else if (first !== before.first && before.height) {
+      el.scrollTop += el.scrollHeight - before.height;
+    }
+    seen.current = { first, last, height: el.scrollHeight };
+  });
+
+  const onScroll = () => {
+    const el = scroller.current;
+    if (!el) return;
+    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
+    if (atBottom.current) setUnseen(false);
+    seen.current.height = el.scrollHeight;
+  };
+
+  return (
+    <div class="messages" ref={scroller} onScroll={onScroll} data-testid="message-list">
+      <div class="messages__top">
+        {props.hasOlder ? (
+          <button type="button" class="btn btn--small btn--ghost" onClick={props.onLoadOlder} disabled={props.loadingOlder}>
+            {props.loadingOlder ? 'Loading…' : 'Load older messages'}
+          </button>
+        ) : props.loaded && timeline.length > 0 ? (
+          <span class="muted">This is the beginning of the room.</span>
+        ) : null}
+      </div>
+      {!props.loaded && <p class="messages__empty muted">Loading messages…</p>}
+      {props.loaded && timeline.length === 0 && pending.length === 0 && (
+        <p class="messages__empty muted">No messages yet. Say hello!</p>
+      )}
+      <ol class="messages__list" aria-live="polite" aria-relevant="additions">
+        {timeline.map((item, i) =>
+          item.kind === 'notice' ? (
+            <NoticeItem key={itemKey(item)} text={item.notice.text} />
+          ) : (
+            <MessageItem key={itemKey(item)} message={item.message} compact={continues(timeline[i - 1], item)} />
+          ),
+        )}
+        {pending.map((p) => (
+          <PendingItem key={p.clientId} pending={p} username={self.username} />
+        ))}
+      </ol>
+      {unseen && (
+        <button
+          type="button"
+          class="messages__jump btn btn--small"
+          onClick={() => scroller.current && scrollToBottom(scroller.current)}
+        >
+          New messages ↓
+        </button>
+      )}
+    </div>
+  );
+}
+
+function itemKey(item: TimelineItem): string {
+  return item.kind === 'message' ? `m:${item.message.id}` : `n:${item.notice.key}`;
+}
+
+/** Consecutive plain messages by one person within a few minutes share one header. */
+function continues(prev: TimelineItem | undefined, item: TimelineItem & { kind: 'message' }): boolean {
+  return (
+    prev?.kind === 'message' &&
+    prev.message.kind === 'text' &&
+    item.message.kind === 'text' &&
+    prev.message.user.id === item.message.user.id &&
+    item.at - prev.at < GROUP_WINDOW_MS
+  );
+}
+
+function scrollToBottom(el: HTMLElement): void {
+  el.scrollTop = el.scrollHeight;
+}

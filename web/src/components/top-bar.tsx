@@ -1,0 +1,80 @@
+import { useState } from 'preact/hooks';
+import type { PublicUser } from '../../../src/shared/api.js';
+import { errorMessage } from '../lib/api.js';
+import { navigate } from '../lib/router.js';
+import { logout } from '../lib/session.js';
+import { ConnStatus } from './conn-status.js';
+import { Link } from './link.js';
+
+export interface NavItem {
+  href: string;
+  label: string;
+  /** Highlighted while the path starts with this. */
+  section: string;
+  members?: boolean;
+}
+
+export function TopBar({ user, nav, path }: { user: PublicUser | null; nav: NavItem[]; path: string }) {
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const onLogout = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await logout();
+      navigate('/login', { replace: true });
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const items = nav.filter((item) => !item.members || user);
+  return (
+    <header class="topbar">
+      <Link href="/" class="brand" aria-label="Strobe home">
+        <span class="brand__mark" aria-hidden="true" />
+        <span class="brand__name">Strobe</span>
+      </Link>
+      <nav class="topbar__nav" aria-label="Main">
+        {items.map((item) => (
+          <Link
+            key={item.href}
+            href={item.href}
+            class="topbar__link"
+            aria-current={path.startsWith(item.section) ? 'page' : undefined}
+          >
+            {item.label}
+          </Link>
+        ))}
+      </nav>
+      <div class="topbar__right">
+        <ConnStatus />
+        {user ? (
+          <>
+            <span class="topbar__user" data-testid="current-user" title={`Signed in as ${user.username}`}>
+              {user.username}
+            </span>
+            <button type="button" class="btn btn--small btn--ghost" onClick={onLogout} disabled={busy} data-testid="logout">
+              Log out
+            </button>
+          </>
+        ) : (
+          <>
+            <Link href="/login" class="btn btn--small btn--ghost">
+              Log in
+            </Link>
+            <Link href="/register" class="btn btn--small">
+              Sign up
+            </Link>
+          </>
+        )}
+      </div>
+      {error && (
+        <div class="topbar__error" role="alert">
+          {error}
+        </div>
+      )}
+    </header>
+  );
+}
