@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from '../../errors.js';
 import type { AppInstance } from '../../http/types.js';
-import type { AccountsService } from './accounts.service.js';
+import type { AccountsService, SignedIn } from './accounts.service.js';
 import { Credentials, LoginBody, UserReply } from './accounts.schemas.js';
 import { SESSION_COOKIE } from './sessions.js';
 
@@ -24,15 +24,20 @@ export function accountsRoutes(app: AppInstance, deps: AccountsRoutesDeps): void
       maxAge: Math.floor(deps.sessionTtlMs / 1000),
     });
   const currentSid = (req: FastifyRequest) => req.cookies[SESSION_COOKIE];
+  /** Signs in with a fresh session id; the session the browser came with ends, sockets included. */
+  const signIn = async (req: FastifyRequest, reply: FastifyReply, open: (old: string | undefined) => Promise<SignedIn>) => {
+    const old = currentSid(req);
+    const { viewer, sid } = await open(old);
+    if (old) deps.onSessionEnded(old);
+    setCookie(reply, sid);
+    return viewer;
+  };
 
   app.post(
     '/api/auth/register',
     { schema: { tags: ['accounts'], body: Credentials, response: { 201: UserReply } } },
     async (req, reply) => {
-      const old = currentSid(req);
-      const { viewer, sid } = await accounts.register(req.body.username, req.body.password, req.ip, old);
-      if (old) deps.onSessionEnded(old);
-      setCookie(reply, sid);
+      const viewer = await signIn(req, reply, (old) => accounts.register(req.body.username, req.body.password, req.ip, old));
       return reply.code(201).send({ user: viewer });
     },
   );
@@ -40,13 +45,9 @@ export function accountsRoutes(app: AppInstance, deps: AccountsRoutesDeps): void
   app.post(
     '/api/auth/login',
     { schema: { tags: ['accounts'], body: LoginBody, response: { 200: UserReply } } },
-    async (req, reply) => {
-      const old = currentSid(req);
-      const { viewer, sid } = await accounts.login(req.body.username, req.body.password, req.ip, old);
-      if (old) deps.onSessionEnded(old);
-      setCookie(reply, sid);
-      return { user: viewer };
-    },
+    async (req, reply) => ({
+      user: await signIn(req, reply, (old) => accounts.login(req.body.username, req.body.password, req.ip, old)),
+    }),
   );
 
   app.post('/api/auth/logout', { schema: { tags: ['accounts'] } }, async (req, reply) => {
