@@ -1,0 +1,138 @@
+// Embedded job runner: claims due jobs from the jobs table, runs them, and records the outcome.
+// Retries wait with back-off; after the last attempt a job is dead-lettered (status 'dead') and the
+// onDead hook runs. A job left 'running' by a crash is taken again once its lock expires.
+import type { Db } from '../../ports/db.js';
+import { DEFAULT_RETRY, type Job, type JobHandler, type JobName, type JobRunner, type JobRunnerOptions, type RetryPolicy } from '../../ports/jobs.js';
+
+export interface DbJobRunnerOptions extends JobRunnerOptions {
+  retry?: RetryPolicy;
+  /** How often an idle runner looks for due jobs. */
+  pollMs?: number;
+  /** Jobs run at once. */
+  concurrency?: number;
+  /** How long a claimed job may run before another runner may take it. */
+  lockMs?: number;
+  log?: { error(obj: object, msg: string): void };
+}
+
+interface JobRow {
+  id: string;
+  name: JobName;
+  payload: unknown;
+  attempts: number;
+}
+
+export class DbJobRunner implements JobRunner {
+  private readonly handlers = new Map<JobName, JobHandler<JobName>>();
+  private readonly retry: RetryPolicy;
+  private running = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly opts: DbJobRunnerOptions = {},
+  ) {
+    this.retry = opts.retry ?? DEFAULT_RETRY;
+  }
+
+  handle<N extends JobName>(name: N, handler: JobHandler<N>): void {
+    this.handlers.set(name, handler as unknown as JobHandler<JobName>);
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Looks for work now instead of at the next poll (after an enqueue has committed). */
+  poke(): void {
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async run(): Promise<void> {
+    const concurrency = this.opts.concurrency ?? 2;
+    while (this.running) {
+      let claimed = false;
+      while (this.running && this.inFlight.size < concurrency) {
+        const row = await this.claim().catch((err: unknown) => {
+          this.opts.log?.error({ err }, 'claiming a job failed');
+          return undefined;
+        });
+        if (!row) break;
+        claimed = true;
+        const p = this.execute(row).finally(() => {
+          this.inFlight.delete(p);
+          this.wake?.();
+        });
+        this.inFlight.add(p);
+      }
+      if (!this.running) break;
+      if (!claimed || this.inFlight.size >= concurrency) await this.idle();
+    }
+  }
+
+  private idle(): Promise<void> {
+    return new Promise((resolve) => {
+      this.wake = () => {
+        clearTimeout(this.timer);
+        this.wake = undefined;
+        resolve();
+      };
+      this.timer = setTimeout(this.wake, this.opts.pollMs ?? 100);
+    });
+  }
+
+  private async claim(): Promise<JobRow | undefined> {
+    const names = [...this.handlers.keys()];
+    if (names.length === 0) return undefined;
+    const [row] = await this.db.query<JobRow>(
+      `update jobs set status = 'running', attempts = attempts + 1,
+              locked_until = now() + make_interval(secs => $2)
+       where id = (
+         select id from jobs
+         where name = any($1::text[])
+           and ((status = 'pending' and run_at <= now()) or (status = 'running' and locked_until < now()))
+         order by run_at, id limit 1
+         for update skip locked)
+       returning id, name, payload, attempts`,
+      [names, (this.opts.lockMs ?? 5 * 60_000) / 1000],
+    );
+    return row;
+  }
+
+  private async execute(row: JobRow): Promise<void> {
+    const job: Job = { id: row.id, name: row.name, payload: row.payload as Job['payload'], attempt: row.attempts };
+    try {
+      await this.handlers.get(row.name)!(job);
+      await this.db.query(`update jobs set status = 'done', finished_at = now(), locked_until = null where id = $1`, [row.id]);
+    } catch (err) {
+      await this.failed(job, err instanceof Error ? err.message : String(err)).catch((e: unknown) =>
+        this.opts.log?.error({ err: e, job: row.id }, 'recording a job failure failed'),
+      );
+    }
+  }
+
+  private async failed(job: Job, error: string): Promise<void> {
+    if (job.attempt >= this.retry.maxAttempts) {
+      await this.opts.onDead?.(job, error);
+      await this.db.query(`update jobs set status = 'dead', last_error = $2, finished_at = now(), locked_until = null where id = $1`, [job.id, error]);
+      return;
+    }
+    await this.db.query(
+      `update jobs set status = 'pending', last_error = $2, locked_until = null,
+              run_at = now() + make_interval(secs => $3) where id = $1`,
+      [job.id, error, this.retry.backoffMs(job.attempt) / 1000],
+    );
+  }
+}
