@@ -1,0 +1,40 @@
+// Photo files. The filesystem store serves one host or a shared volume; an S3-compatible store
+// serves a cluster without one. Keys are content addresses (sha256 + extension), checked on every
+// call, so no path is ever built from user input.
+import type { Readable } from 'node:stream';
+
+export const BLOB_EXTENSIONS = ['jpg', 'png', 'webp', 'avif', 'gif'] as const;
+export type BlobExtension = (typeof BLOB_EXTENSIONS)[number];
+
+const KEY = /^[0-9a-f]{64}\.(jpg|png|webp|avif|gif)$/;
+
+export function blobKey(sha256Hex: string, ext: BlobExtension): string {
+  const key = `${sha256Hex}.${ext}`;
+  if (!KEY.test(key)) throw new Error(`not a content address: ${key}`);
+  return key;
+}
+
+export function isBlobKey(key: unknown): key is string {
+  return typeof key === 'string' && KEY.test(key);
+}
+
+export const CONTENT_TYPES: Record<BlobExtension, string> = {
+  jpg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+  avif: 'image/avif',
+  gif: 'image/gif',
+};
+
+export interface BlobInfo {
+  size: number;
+  contentType: string;
+}
+
+export interface BlobStore {
+  /** Stores bytes (a buffer, or a local file by path) under a key. Storing a key twice is harmless. */
+  put(key: string, source: Buffer | { path: string }): Promise<void>;
+  get(key: string): Promise<(BlobInfo & { body: Readable }) | null>;
+  stat(key: string): Promise<BlobInfo | null>;
+  delete(key: string): Promise<void>;
+}
