@@ -1,0 +1,116 @@
+// Turns an uploaded image into what Strobe publishes: auto-oriented WebP variants without any
+// metadata, the dimensions after orientation, a thumbhash placeholder, and the GPS position (read
+// before the metadata is dropped, only to pick the nearest city).
+import exifReader from 'exif-reader';
+import sharp, { type Metadata, type Sharp } from 'sharp';
+import { rgbaToThumbHash } from 'thumbhash';
+import type { BlobExtension } from '../../ports/blobs.js';
+
+export const MAX_PIXELS = 60_000_000;
+export const DISPLAY_WIDTH = 1080;
+export const THUMB_WIDTH = 320;
+const WEBP = { quality: 80, effort: 2 } as const;
+
+export type ImageProblem = 'UNREADABLE_IMAGE' | 'TOO_MANY_PIXELS' | 'UNSUPPORTED_MEDIA_TYPE';
+
+export class ImageRejected extends Error {
+  constructor(
+    readonly problem: ImageProblem,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ImageRejected';
+  }
+}
+
+export interface ProcessedImage {
+  width: number;
+  height: number;
+  display: { data: Buffer; width: number; height: number };
+  thumb: { data: Buffer; width: number; height: number };
+  placeholder: string;
+  gps: { lat: number; lon: number } | null;
+}
+
+/** The real type of an upload, from its first bytes; the file name and the client's claim are ignored. */
+export function sniffImage(head: Buffer): BlobExtension | null {
+  const ascii = (from: number, to: number) => head.subarray(from, to).toString('latin1');
+  if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'jpg';
+  if (head.length >= 8 && head.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'png';
+  if (head.length >= 12 && ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'webp';
+  if (head.length >= 6 && (ascii(0, 6) === 'GIF87a' || ascii(0, 6) === 'GIF89a')) return 'gif';
+  if (head.length >= 12 && ascii(4, 8) === 'ftyp' && ['avif', 'avis'].includes(ascii(8, 12))) return 'avif';
+  return null;
+}
+
+export async function processImage(input: string | Buffer): Promise<ProcessedImage> {
+  // `limitInputPixels` guards the decoder; the header check refuses a bomb before any decoding.
+  const open = () => sharp(input, { limitInputPixels: MAX_PIXELS, failOn: 'error', pages: 1 });
+  let meta: Metadata;
+  try {
+    // Reading metadata parses the header only, so it may look at any size and report it.
+    meta = await sharp(input, { limitInputPixels: false, pages: 1 }).metadata();
+  } catch {
+    throw new ImageRejected('UNREADABLE_IMAGE', 'The file is not a readable image.');
+  }
+  if (!meta.width || !meta.height) throw new ImageRejected('UNREADABLE_IMAGE', 'The image has no dimensions.');
+  const frameHeight = meta.pageHeight ?? meta.height;
+  if (meta.width * frameHeight > MAX_PIXELS) {
+    throw new ImageRejected('TOO_MANY_PIXELS', `Images are at most ${MAX_PIXELS / 1_000_000} megapixels.`);
+  }
+  const swapped = (meta.orientation ?? 1) >= 5;
+  const width = swapped ? frameHeight : meta.width;
+  const height = swapped ? meta.width : frameHeight;
+
+  try {
+    // Decode once, at display size (JPEG shrink-on-load does most of the work); every variant comes
+    // from those pixels. Output carries no metadata: sharp drops EXIF, XMP, ICC and GPS unless asked.
+    const display = await open()
+      .rotate()
+      .resize({ width: DISPLAY_WIDTH, withoutEnlargement: true })
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const fromDisplay = () => sharp(display.data, { raw: display.info });
+    const [displayWebp, thumbWebp, placeholder] = await Promise.all([
+      fromDisplay().webp(WEBP).toBuffer({ resolveWithObject: true }),
+      fromDisplay().resize({ width: THUMB_WIDTH, withoutEnlargement: true }).webp(WEBP).toBuffer({ resolveWithObject: true }),
+      thumbhashOf(fromDisplay()),
+    ]);
+    return {
+      width,
+      height,
+      display: { data: displayWebp.data, width: displayWebp.info.width, height: displayWebp.info.height },
+      thumb: { data: thumbWebp.data, width: thumbWebp.info.width, height: thumbWebp.info.height },
+      placeholder,
+      gps: gpsOf(meta.exif),
+    };
+  } catch (err) {
+    if (err instanceof ImageRejected) throw err;
+    if (err instanceof Error && /pixel limit/i.test(err.message)) {
+      throw new ImageRejected('TOO_MANY_PIXELS', `Images are at most ${MAX_PIXELS / 1_000_000} megapixels.`);
+    }
+    throw new ImageRejected('UNREADABLE_IMAGE', 'The image is damaged or truncated.');
+  }
+}
+
+async function thumbhashOf(img: Sharp): Promise<string> {
+  const { data, info } = await img.resize(100, 100, { fit: 'inside' }).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  return Buffer.from(rgbaToThumbHash(info.width, info.height, data)).toString('base64');
+}
+
+/** Decimal degrees from EXIF GPS, or null when absent or nonsense. */
+export function gpsOf(exif: Buffer | undefined): { lat: number; lon: number } | null {
+  if (!exif) return null;
+  try {
+    const gps = exifReader(exif).GPSInfo;
+    if (!gps?.GPSLatitude || !gps.GPSLongitude) return null;
+    const deg = (v: number[]) => (v[0] ?? 0) + (v[1] ?? 0) / 60 + (v[2] ?? 0) / 3600;
+    const lat = deg(gps.GPSLatitude) * (gps.GPSLatitudeRef === 'S' ? -1 : 1);
+    const lon = deg(gps.GPSLongitude) * (gps.GPSLongitudeRef === 'W' ? -1 : 1);
+    if (!Number.isFinite(lat) || !Number.isFinite(lon) || Math.abs(lat) > 90 || Math.abs(lon) > 180) return null;
+    return { lat, lon };
+  } catch {
+    return null;
+  }
+}
