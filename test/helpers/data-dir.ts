@@ -35,3 +35,16 @@ export async function freshDataDir(): Promise<string> {
   cpSync(await templateDir(), dir, { recursive: true });
   return dir;
 }
+
+/** A migrated PGlite database on a fresh data dir, and how to get rid of both. */
+export async function openFreshDb(): Promise<{ db: Awaited<ReturnType<typeof openPglite>>; dispose(): Promise<void> }> {
+  const dir = await freshDataDir();
+  const db = await openPglite(join(dir, 'db'));
+  return {
+    db,
+    async dispose() {
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,29 +1,20 @@
 // The embedded job runner (jobs table on PGlite) against the runner contract, plus what only a
 // database-backed runner can show: a job abandoned by a crash is taken again.
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { DbJobRunner } from '../../src/adapters/db/job-runner.js';
-import { openPglite } from '../../src/adapters/db/pglite.js';
 import { enqueue } from '../../src/jobs/outbox.js';
 import { jobRunnerContract } from '../contracts/job-runner.contract.js';
-import { freshDataDir } from '../helpers/data-dir.js';
-
-async function openFresh() {
-  const dir = await freshDataDir();
-  const db = await openPglite(join(dir, 'db'));
-  return { db, dispose: async () => (await db.close(), rmSync(dir, { recursive: true, force: true })) };
-}
+import { openFreshDb } from '../helpers/data-dir.js';
 
 jobRunnerContract('database (PGlite)', async () => {
-  const { db, dispose } = await openFresh();
+  const { db, dispose } = await openFreshDb();
   return { db, dispose, runner: (opts) => new DbJobRunner(db, { ...opts, pollMs: 20 }) };
 });
 
 test('a job left running by a crashed runner is taken again when its lock expires', async (t) => {
-  const { db, dispose } = await openFresh();
+  const { db, dispose } = await openFreshDb();
   t.after(dispose);
   const id = await enqueue(db, 'test.echo', { value: 'orphan' });
   // What a runner killed mid-job leaves behind.
@@ -40,7 +31,7 @@ test('a job left running by a crashed runner is taken again when its lock expire
 });
 
 test('dead-lettered jobs keep their error for the admin page', async (t) => {
-  const { db, dispose } = await openFresh();
+  const { db, dispose } = await openFreshDb();
   t.after(dispose);
   const runner = new DbJobRunner(db, { pollMs: 20, retry: { maxAttempts: 1, backoffMs: () => 0 } });
   runner.handle('test.echo', async () => {
