@@ -1,4 +1,5 @@
 // Rate-limit counters: in process when embedded, in Redis when clustered (shared by every instance).
+import { errors } from '../errors.js';
 
 export interface RateRule {
   /** Hits allowed per window. */
@@ -17,4 +18,10 @@ export interface RateLimiter {
   /** Forgets a key, e.g. the per-username login counter after a successful login. */
   reset(key: string): Promise<void>;
   close?(): Promise<void>;
+}
+
+/** Counts a hit and throws RATE_LIMITED (429, with Retry-After) when the rule is exceeded. */
+export async function enforceRate(limiter: RateLimiter, key: string, rule: RateRule): Promise<void> {
+  const d = await limiter.hit(key, rule);
+  if (!d.allowed) throw errors.rateLimited(d.retryAfterMs);
 }

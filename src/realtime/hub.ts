@@ -16,7 +16,6 @@ export interface HubOptions {
   /** Bytes buffered in one socket's WebSocket before it counts as too slow. */
   maxBufferedBytes: number;
   onSlowClient?: (socket: AppSocket) => void;
-  onDelivered?: (env: Envelope, receivers: number) => void;
 }
 
 interface Entry {
@@ -139,7 +138,6 @@ export class Hub {
     if (entry.live.size === 0) return;
     for (const socket of entry.live) if (this.isSlow(socket)) this.cutOff(socket, entry);
     this.io.to(entry.room).emit('event', this.outward(env, entry));
-    this.opts.onDelivered?.(env, entry.live.size);
   }
 
   private outward(env: Envelope, entry: Entry): Envelope {

@@ -1,9 +1,8 @@
 // Starts the real server as a child process on 127.0.0.1, port 0, with its own data dir.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { freshDataDir } from './data-dir.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -22,13 +21,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export function tempDir(prefix = 'strobe-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
-
 export async function startServer(opts: { dataDir?: string; env?: Record<string, string>; port?: number } = {}): Promise<RunningServer> {
   const ownDir = !opts.dataDir;
-  const dataDir = opts.dataDir ?? tempDir();
+  const dataDir = opts.dataDir ?? (await freshDataDir());
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'start'], {
     cwd: ROOT,
     env: {

@@ -48,11 +48,6 @@ export class DbJobRunner implements JobRunner {
     this.loop = this.run();
   }
 
-  /** Looks for work now instead of at the next poll (after an enqueue has committed). */
-  poke(): void {
-    this.wake?.();
-  }
-
   async stop(): Promise<void> {
     this.running = false;
     this.wake?.();

@@ -2,7 +2,7 @@
 import { hash, verify } from '@node-rs/argon2';
 import { errors } from '../../errors.js';
 import type { Db } from '../../ports/db.js';
-import type { RateLimiter } from '../../ports/rate-limit.js';
+import { enforceRate, type RateLimiter } from '../../ports/rate-limit.js';
 import { findUserByUsername, insertUser } from './accounts.repo.js';
 import { toViewer, type Sessions } from './sessions.js';
 import type { Viewer } from './viewer.js';
@@ -32,15 +32,15 @@ export class AccountsService {
   constructor(private readonly deps: AccountsDeps) {}
 
   async register(username: string, password: string, ip: string, previousSid?: string): Promise<SignedIn> {
-    await this.limit(`register:ip:${ip}`, ACCOUNT_LIMITS.registerPerIp);
+    await enforceRate(this.deps.limiter, `register:ip:${ip}`, ACCOUNT_LIMITS.registerPerIp);
     const row = await insertUser(this.deps.db, username, await hash(password));
     if (!row) throw errors.usernameTaken();
     return this.signIn(toViewer(row, this.deps.adminUsers), previousSid);
   }
 
   async login(username: string, password: string, ip: string, previousSid?: string): Promise<SignedIn> {
-    await this.limit(`login:ip:${ip}`, ACCOUNT_LIMITS.loginPerIp);
-    await this.limit(`login:user:${username}`, ACCOUNT_LIMITS.loginPerUsername);
+    await enforceRate(this.deps.limiter, `login:ip:${ip}`, ACCOUNT_LIMITS.loginPerIp);
+    await enforceRate(this.deps.limiter, `login:user:${username}`, ACCOUNT_LIMITS.loginPerUsername);
     const row = await findUserByUsername(this.deps.db, username);
     const ok = await verify(row?.password_hash ?? (await this.decoy), password).catch(() => false);
     if (!row || !ok) throw errors.badCredentials();
@@ -58,8 +58,4 @@ export class AccountsService {
     return { viewer, sid: await this.deps.sessions.open(viewer.id) };
   }
 
-  private async limit(key: string, rule: { limit: number; windowMs: number }): Promise<void> {
-    const d = await this.deps.limiter.hit(key, rule);
-    if (!d.allowed) throw errors.rateLimited(d.retryAfterMs);
-  }
 }

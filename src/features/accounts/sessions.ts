@@ -19,10 +19,6 @@ export interface SessionsDeps {
 export class Sessions {
   constructor(private readonly deps: SessionsDeps) {}
 
-  get ttlMs(): number {
-    return this.deps.ttlMs;
-  }
-
   async open(userId: string): Promise<string> {
     const sid = randomBytes(32).toString('base64url');
     await this.deps.store.create(this.key(sid), userId, this.deps.ttlMs);

@@ -1,9 +1,9 @@
 // Chat: rooms, history, idempotent sends, presence. Services see plain values, never a request.
-import { AppError, errors } from '../../errors.js';
+import { errors } from '../../errors.js';
 import type { RealtimeBus } from '../../ports/bus.js';
 import type { Db } from '../../ports/db.js';
 import type { PresenceStore } from '../../ports/presence.js';
-import type { RateLimiter } from '../../ports/rate-limit.js';
+import { enforceRate, type RateLimiter } from '../../ports/rate-limit.js';
 import { LIMITS, type ChatMessage, type ChatRoom, type PublicUser } from '../../shared/api.js';
 import type { Viewer } from '../accounts/viewer.js';
 import { insertMessage, insertRoom, listMessages, listRooms, roomExists } from './chat.repo.js';
@@ -31,7 +31,7 @@ export class ChatService {
   }
 
   async createRoom(viewer: Viewer, name: string): Promise<ChatRoom> {
-    await this.limit(`chat:rooms:${viewer.id}`, CHAT_LIMITS.roomsPerUser);
+    await enforceRate(this.deps.limiter, `chat:rooms:${viewer.id}`, CHAT_LIMITS.roomsPerUser);
     const room = await insertRoom(this.deps.db, name, viewer.id);
     if (!room) throw errors.conflict(`The room "${name}" already exists.`);
     return room;
@@ -56,7 +56,7 @@ export class ChatService {
     }
     const parsed = parseChatText(text);
     if (!parsed.ok) throw errors.badRequest(parsed.message);
-    await this.limit(`chat:send:${viewer.id}`, CHAT_LIMITS.messagesPerUser);
+    await enforceRate(this.deps.limiter, `chat:send:${viewer.id}`, CHAT_LIMITS.messagesPerUser);
     await this.requireRoom(room);
     const { message, created } = await insertMessage(this.deps.db, {
       room,
@@ -86,8 +86,4 @@ export class ChatService {
     if (!ROOM.test(room) || !(await roomExists(this.deps.db, room))) throw errors.notFound(`The room "${room.slice(0, 40)}"`);
   }
 
-  private async limit(key: string, rule: { limit: number; windowMs: number }): Promise<void> {
-    const d = await this.deps.limiter.hit(key, rule);
-    if (!d.allowed) throw new AppError('RATE_LIMITED', 429, `Slow down: try again in ${Math.ceil(d.retryAfterMs / 1000)} s.`, Math.ceil(d.retryAfterMs / 1000));
-  }
 }
