@@ -3,6 +3,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
+import fastifyMultipart from '@fastify/multipart';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -13,11 +14,22 @@ import { accountsRoutes } from './features/accounts/accounts.routes.js';
 import { AccountsService } from './features/accounts/accounts.service.js';
 import { Sessions } from './features/accounts/sessions.js';
 import { chatRoutes } from './features/chat/chat.routes.js';
+import { citiesRoutes } from './features/cities/cities.routes.js';
+import { CitiesService } from './features/cities/cities.service.js';
+import { NotificationsService } from './features/notifications/notifications.service.js';
+import { notificationsRoutes } from './features/notifications/notifications.routes.js';
+import { registerPhotoJobs } from './features/photos/photos.pipeline.js';
+import { photosRoutes } from './features/photos/photos.routes.js';
+import { PhotosService } from './features/photos/photos.service.js';
+import { registerPhotoStreams } from './features/photos/photos.streams.js';
+import { socialRoutes } from './features/social/social.routes.js';
+import { SocialService } from './features/social/social.service.js';
 import { ChatService } from './features/chat/chat.service.js';
 import { registerChatStreams } from './features/chat/chat.streams.js';
 import { handleError } from './http/error-handler.js';
 import { registerGuards } from './http/guards.js';
 import { healthRoutes } from './http/health.js';
+import { mediaRoutes } from './http/media.js';
 import type { AppInstance } from './http/types.js';
 import { webRoutes } from './http/web.js';
 import { registerCoreStreams } from './realtime/core-streams.js';
@@ -37,9 +49,19 @@ export interface Strobe {
   close(): Promise<void>;
 }
 
-export async function buildStrobe(config: Config, logger: FastifyServerOptions['logger'] = true): Promise<Strobe> {
+export interface Roles {
+  /** HTTP and realtime. */
+  web: boolean;
+  /** Background jobs. */
+  worker: boolean;
+}
+
+export async function buildStrobe(
+  config: Config,
+  logger: FastifyServerOptions['logger'] = true,
+  roles: Roles = { web: true, worker: true },
+): Promise<Strobe> {
   const instanceId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const adapters = await openAdapters(config);
   let draining = false;
 
   const app: AppInstance = Fastify({
@@ -51,6 +73,7 @@ export async function buildStrobe(config: Config, logger: FastifyServerOptions['
   }).withTypeProvider<TypeBoxTypeProvider>();
   // The API speaks JSON only: any other body is refused with 415 instead of failing validation.
   app.removeContentTypeParser('text/plain');
+  const adapters = await openAdapters(config, { log: app.log });
 
   const sessions = new Sessions({
     store: adapters.sessions,
@@ -61,10 +84,15 @@ export async function buildStrobe(config: Config, logger: FastifyServerOptions['
   });
   const accounts = new AccountsService({ db: adapters.db, sessions, limiter: adapters.limiter, adminUsers: config.adminUsers });
   const chat = new ChatService({ db: adapters.db, bus: adapters.bus, presence: adapters.presence, limiter: adapters.limiter });
+  const cities = new CitiesService(adapters.db);
+  const social = new SocialService({ db: adapters.db, bus: adapters.bus, limiter: adapters.limiter });
+  const notifications = new NotificationsService({ db: adapters.db, bus: adapters.bus });
+  const photos = new PhotosService({ db: adapters.db, bus: adapters.bus, limiter: adapters.limiter, uploads: adapters.uploads, cities, social });
 
   const streams = new StreamRegistry();
   registerCoreStreams(streams);
   registerChatStreams(streams, chat);
+  registerPhotoStreams(streams, { photos, cities, social });
   const realtime = createRealtime(app.server, {
     bus: adapters.bus,
     sessions,
@@ -76,6 +104,7 @@ export async function buildStrobe(config: Config, logger: FastifyServerOptions['
   });
 
   await app.register(fastifyCookie);
+  await app.register(fastifyMultipart);
   await app.register(fastifySwagger, {
     openapi: { info: { title: 'Strobe', version: '0.1.0', description: 'Real-time photo sharing and chat.' } },
   });
@@ -90,9 +119,27 @@ export async function buildStrobe(config: Config, logger: FastifyServerOptions['
     onSessionEnded: (sid) => realtime.endSession(sid),
   });
   chatRoutes(app, chat);
+  photosRoutes(app, { photos, cities, tmpDir: adapters.tmpDir });
+  socialRoutes(app, { social, photos });
+  citiesRoutes(app, cities);
+  notificationsRoutes(app, notifications);
+  mediaRoutes(app, adapters.media);
   await webRoutes(app, config.webDir);
   await app.ready();
 
+  if (roles.worker) {
+    registerPhotoJobs(adapters.jobs, {
+      db: adapters.db,
+      bus: adapters.bus,
+      media: adapters.media,
+      uploads: adapters.uploads,
+      cities,
+      notifications,
+      social,
+      log: app.log,
+    });
+    await adapters.jobs.start();
+  }
   await adapters.bus.publish('system', 'instance.started', { instance: instanceId });
 
   return {

@@ -23,10 +23,14 @@ export const errors = {
   forbidden: (message = 'You are not allowed to do that.') => new AppError('FORBIDDEN', 403, message),
   csrf: () => new AppError('CSRF', 403, 'Cross-site requests are not allowed.'),
   notFound: (what = 'That') => new AppError('NOT_FOUND', 404, `${what} was not found.`),
+  unknownCity: (slug: string) => new AppError('UNKNOWN_CITY', 400, `There is no city "${slug.slice(0, 60)}". Pick one from the list.`),
   usernameTaken: () => new AppError('USERNAME_TAKEN', 409, 'That username is already taken.'),
   conflict: (message: string) => new AppError('CONFLICT', 409, message),
   tooLarge: (message = 'The request body is too large.') => new AppError('PAYLOAD_TOO_LARGE', 413, message),
   unsupportedType: (message = 'Unsupported content type.') => new AppError('UNSUPPORTED_MEDIA_TYPE', 415, message),
+  unreadableImage: (message: string) => new AppError('UNREADABLE_IMAGE', 422, message),
+  tooManyPixels: (message: string) => new AppError('TOO_MANY_PIXELS', 422, message),
+  emptyFile: () => new AppError('EMPTY_FILE', 400, 'The file is empty.'),
   rateLimited: (retryAfterMs: number) =>
     new AppError(
       'RATE_LIMITED',

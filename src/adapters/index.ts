@@ -4,14 +4,18 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, type Config } from '../config.js';
+import type { BlobStore } from '../ports/blobs.js';
 import type { RealtimeBus } from '../ports/bus.js';
 import type { Db } from '../ports/db.js';
+import type { JobRunner } from '../ports/jobs.js';
 import type { PresenceStore } from '../ports/presence.js';
 import type { RateLimiter } from '../ports/rate-limit.js';
 import type { SessionStore } from '../ports/sessions.js';
+import { DbJobRunner } from './db/job-runner.js';
 import { migrate } from './db/migrate.js';
 import { openPglite } from './db/pglite.js';
 import { DbSessionStore } from './db/sessions.js';
+import { FsBlobStore } from './fs/blobs.js';
 import { MemoryBus } from './memory/bus.js';
 import { MemoryPresence } from './memory/presence.js';
 import { MemoryRateLimiter } from './memory/rate-limit.js';
@@ -22,11 +26,22 @@ export interface Adapters {
   bus: RealtimeBus;
   presence: PresenceStore;
   limiter: RateLimiter;
+  jobs: JobRunner;
+  /** Published variants, served under /media. */
+  media: BlobStore;
+  /** Originals waiting to be processed; never served. */
+  uploads: BlobStore;
+  /** Scratch space for uploads being received. */
+  tmpDir: string;
   sessionSecret: string;
   close(): Promise<void>;
 }
 
-export async function openAdapters(config: Config): Promise<Adapters> {
+export interface AdapterOptions {
+  log?: { error(obj: object, msg: string): void };
+}
+
+export async function openAdapters(config: Config, opts: AdapterOptions = {}): Promise<Adapters> {
   if (config.mode === 'cluster') {
     throw new ConfigError('DATABASE_URL', 'cluster mode (DATABASE_URL, REDIS_URL, AMQP_URL) is not in this version of Strobe yet; unset them to run embedded');
   }
@@ -36,14 +51,22 @@ export async function openAdapters(config: Config): Promise<Adapters> {
   const bus = new MemoryBus({ windowMs: config.replayWindowMs, maxEvents: config.replayMaxEvents });
   const presence = new MemoryPresence();
   const limiter = new MemoryRateLimiter();
+  const jobs = new DbJobRunner(db, { exclusive: true, log: opts.log });
+  const tmpDir = join(config.dataDir, 'tmp');
+  mkdirSync(tmpDir, { recursive: true });
   return {
     db,
     sessions,
     bus,
     presence,
     limiter,
+    jobs,
+    media: new FsBlobStore(join(config.dataDir, 'media')),
+    uploads: new FsBlobStore(join(config.dataDir, 'uploads')),
+    tmpDir,
     sessionSecret: config.sessionSecret ?? embeddedSecret(config.dataDir),
     async close() {
+      await jobs.stop();
       await bus.close();
       await limiter.close();
       await sessions.close();

@@ -14,6 +14,8 @@ export interface Replay {
 
 export interface RealtimeBus {
   publish<T extends EventType>(stream: string, type: T, data: EventData[T]): Promise<Envelope<T>>;
+  /** The same event on many streams (a fan-out), in as few round trips as the backend allows. */
+  publishMany<T extends EventType>(streams: readonly string[], type: T, data: EventData[T]): Promise<void>;
   /** Starts delivering the stream's events to the handler; resolves once delivery is guaranteed. */
   listen(stream: string): Promise<void>;
   unlisten(stream: string): Promise<void>;

@@ -2,10 +2,35 @@
 // jobs/outbox.ts); a JobRunner delivers them to handlers. Embedded mode runs them from the table;
 // cluster mode relays them through RabbitMQ. Handlers must be idempotent: a job can run twice.
 
-/** Job name -> payload. Features add their jobs here, so producers and consumers share one type. */
+/**
+ * Job name -> payload: every job in the system, so producers and consumers share one type. Each
+ * name is its own queue (cluster workers can take some queues only). What a job enqueues next is
+ * in jobs/pipeline.ts.
+ */
 export interface JobPayloads {
   /** Used by the runner contract tests. */
   'test.echo': { value: string };
+  /** Makes the variants of an uploaded photo and marks it ready (or failed). */
+  'photo.resize': { photoId: string };
+  /** Writes a ready photo into its followers' home timelines and publishes it live. */
+  'photo.fanout': { photoId: string };
+  /** Deletes blobs no photo refers to any more (after a delete, or the original after processing). */
+  'blobs.purge': { media: string[]; uploads: string[] };
+  /** Stores one notification (once per dedupe key) and pushes it to its user. */
+  notify: NotifyPayload;
+  /** Awards upload milestone badges the user has reached. */
+  'badges.check': { userId: string };
+}
+
+export interface NotifyPayload {
+  userId: string;
+  type: 'follow' | 'like' | 'photo.ready' | 'photo.failed' | 'badge';
+  actorId?: string;
+  photoId?: string;
+  badge?: number;
+  reason?: string;
+  /** The same key twice for one user stores one notification. */
+  key: string;
 }
 export type JobName = keyof JobPayloads;
 
@@ -19,13 +44,13 @@ export interface Job<N extends JobName = JobName> {
 
 export type JobHandler<N extends JobName> = (job: Job<N>) => Promise<void>;
 
-export interface JobRunnerOptions {
-  /** Runs before a job goes to the dead-letter store, e.g. to mark a photo failed. */
-  onDead?: (job: Job, error: string) => Promise<void>;
+export interface HandlerOptions<N extends JobName> {
+  /** Runs before the job goes to the dead-letter store after its last attempt, e.g. to mark a photo failed. */
+  onDead?: (job: Job<N>, error: string) => Promise<void>;
 }
 
 export interface JobRunner {
-  handle<N extends JobName>(name: N, handler: JobHandler<N>): void;
+  handle<N extends JobName>(name: N, handler: JobHandler<N>, opts?: HandlerOptions<N>): void;
   /** Starts consuming the jobs that have handlers. */
   start(): Promise<void>;
   /** Stops taking jobs and waits for the running ones; what cannot finish is retried later. */

@@ -32,6 +32,89 @@ export interface ChatMessage {
   createdAt: string;
 }
 
+export type PhotoStatus = 'processing' | 'ready' | 'failed';
+
+export interface CityRef {
+  slug: string;
+  name: string;
+  /** ISO 3166-1 alpha-2, upper case. */
+  country: string;
+}
+
+/** A city in lists and autocomplete, with how many ready photos it has. */
+export interface City extends CityRef {
+  photos: number;
+}
+
+export interface Photo {
+  id: string;
+  owner: PublicUser;
+  caption: string;
+  city: CityRef | null;
+  status: PhotoStatus;
+  /** After auto-orientation; null until the photo is ready. */
+  width: number | null;
+  height: number | null;
+  /** URLs under /media; null until the photo is ready. */
+  variants: { thumb: string; display: string } | null;
+  /** A base64 thumbhash to paint while the image loads; null until ready. */
+  placeholder: string | null;
+  likes: number;
+  /** Does the viewer like it (false for anonymous viewers and in broadcast events). */
+  liked: boolean;
+  /** Why processing failed, shown to the owner; null otherwise. */
+  failure: string | null;
+  createdAt: string;
+}
+
+export interface ProfileCounts {
+  photos: number;
+  followers: number;
+  following: number;
+}
+
+/** GET /api/users/:username */
+export interface Profile {
+  user: PublicUser;
+  counts: ProfileCounts;
+  /** Does the viewer follow them. */
+  following: boolean;
+  /** Upload milestones reached (1, 10, 100). */
+  badges: number[];
+}
+
+export interface FollowResult {
+  following: boolean;
+  followers: number;
+}
+
+export interface LikeResult {
+  likes: number;
+  liked: boolean;
+}
+
+export type NotificationType = 'follow' | 'like' | 'photo.ready' | 'photo.failed' | 'badge';
+
+export interface Notification {
+  id: string;
+  type: NotificationType;
+  /** Who followed or liked; null for system notifications. */
+  actor: PublicUser | null;
+  /** The photo liked, ready or failed; its thumb URL is null when it is not ready or gone. */
+  photo: { id: string; thumb: string | null } | null;
+  /** The milestone for `badge` (1, 10, 100). */
+  badge: number | null;
+  /** Why processing failed, for `photo.failed`. */
+  reason: string | null;
+  read: boolean;
+  createdAt: string;
+}
+
+/** GET /api/notifications: a page plus how many are unread. */
+export interface NotificationPage extends Page<Notification> {
+  unread: number;
+}
+
 /** Limits the browser shows and the server enforces. */
 export const LIMITS = {
   usernamePattern: '^[a-z0-9_]{3,30}$',
@@ -41,4 +124,10 @@ export const LIMITS = {
   chatTextMax: 1000,
   clientIdMax: 100,
   pageMax: 100,
+  captionMax: 500,
+  uploadMaxBytes: 25 * 1024 * 1024,
+  uploadMaxPixels: 60_000_000,
+  citySlugPattern: '^[a-z0-9]+(-[a-z0-9]+)*$',
+  /** Upload milestones that earn a badge. */
+  badges: [1, 10, 100],
 } as const;

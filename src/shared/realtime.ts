@@ -1,6 +1,6 @@
 // The realtime contract: stream names, the event envelope and the acknowledgements.
 // Shared by the server, the browser app and the tests.
-import type { ChatMessage, PublicUser } from './api.js';
+import type { ChatMessage, Notification, Photo, ProfileCounts, PublicUser } from './api.js';
 
 /** Server -> client: every delivery is one `event` carrying this envelope. */
 export interface Envelope<T extends EventType = EventType> {
@@ -13,8 +13,21 @@ export interface Envelope<T extends EventType = EventType> {
   ts: number;
 }
 
-/** Event type -> payload. Photo events join this map with the photos feature. */
+/** Event type -> payload. */
 export interface EventData {
+  /** On latest, city:<slug>, profile:<username> and home: a photo became visible. */
+  'photo.ready': { photo: Photo };
+  /** On every stream that showed the photo. */
+  'photo.deleted': { id: string };
+  /** On photo:<id>. */
+  'photo.liked': { id: string; likes: number };
+  /** On profile:<username>. */
+  'profile.counts': { username: string; counts: ProfileCounts };
+  /** On the owner's user stream. */
+  notification: Notification;
+  /** On the owner's user stream: their upload finished (the photo, ready) or failed. */
+  'photo.processed': { photo: Photo };
+  'photo.failed': { id: string; reason: string };
   'chat.message': ChatMessage;
   'presence.joined': { user: PublicUser };
   'presence.left': { user: PublicUser };

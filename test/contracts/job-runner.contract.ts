@@ -10,7 +10,7 @@ import type { Job, JobRunner, RetryPolicy } from '../../src/ports/jobs.js';
 
 export interface RunnerSetup {
   db: Db;
-  runner(opts: { retry: RetryPolicy; onDead?: (job: Job, error: string) => Promise<void> }): JobRunner;
+  runner(opts: { retry: RetryPolicy }): JobRunner;
   dispose(): Promise<void>;
 }
 
@@ -84,11 +84,15 @@ export function jobRunnerContract(name: string, setup: () => Promise<RunnerSetup
       t.after(s.dispose);
       const dead: { job: Job; error: string }[] = [];
       let runs = 0;
-      const runner = s.runner({ retry: fastRetry, onDead: async (job, error) => void dead.push({ job, error }) });
-      runner.handle('test.echo', async () => {
-        runs++;
-        throw new Error('always broken');
-      });
+      const runner = s.runner({ retry: fastRetry });
+      runner.handle(
+        'test.echo',
+        async () => {
+          runs++;
+          throw new Error('always broken');
+        },
+        { onDead: async (job, error) => void dead.push({ job, error }) },
+      );
       await runner.start();
       t.after(() => runner.stop());
       await enqueue(s.db, 'test.echo', { value: 'doomed' });

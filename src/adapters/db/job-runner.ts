@@ -2,9 +2,9 @@
 // Retries wait with back-off; after the last attempt a job is dead-lettered (status 'dead') and the
 // onDead hook runs. A job left 'running' by a crash is taken again once its lock expires.
 import type { Db } from '../../ports/db.js';
-import { DEFAULT_RETRY, type Job, type JobHandler, type JobName, type JobRunner, type JobRunnerOptions, type RetryPolicy } from '../../ports/jobs.js';
+import { DEFAULT_RETRY, type HandlerOptions, type Job, type JobHandler, type JobName, type JobRunner, type RetryPolicy } from '../../ports/jobs.js';
 
-export interface DbJobRunnerOptions extends JobRunnerOptions {
+export interface DbJobRunnerOptions {
   retry?: RetryPolicy;
   /** How often an idle runner looks for due jobs. */
   pollMs?: number;
@@ -13,6 +13,11 @@ export interface DbJobRunnerOptions extends JobRunnerOptions {
   /** How long a claimed job may run before another runner may take it. */
   lockMs?: number;
   log?: { error(obj: object, msg: string): void };
+  /**
+   * This runner is the only one on its database (embedded PGlite is one process), so a job still
+   * 'running' at start was cut off by a crash and can run again at once, not after its lock expires.
+   */
+  exclusive?: boolean;
 }
 
 interface JobRow {
@@ -23,7 +28,7 @@ interface JobRow {
 }
 
 export class DbJobRunner implements JobRunner {
-  private readonly handlers = new Map<JobName, JobHandler<JobName>>();
+  private readonly handlers = new Map<JobName, { run: JobHandler<JobName>; opts: HandlerOptions<JobName> }>();
   private readonly retry: RetryPolicy;
   private running = false;
   private readonly inFlight = new Set<Promise<void>>();
@@ -38,13 +43,16 @@ export class DbJobRunner implements JobRunner {
     this.retry = opts.retry ?? DEFAULT_RETRY;
   }
 
-  handle<N extends JobName>(name: N, handler: JobHandler<N>): void {
-    this.handlers.set(name, handler as unknown as JobHandler<JobName>);
+  handle<N extends JobName>(name: N, handler: JobHandler<N>, opts: HandlerOptions<N> = {}): void {
+    this.handlers.set(name, { run: handler, opts } as unknown as { run: JobHandler<JobName>; opts: HandlerOptions<JobName> });
   }
 
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    if (this.opts.exclusive) {
+      await this.db.query(`update jobs set status = 'pending', locked_until = null, run_at = now() where status = 'running'`);
+    }
     this.loop = this.run();
   }
 
@@ -109,7 +117,7 @@ export class DbJobRunner implements JobRunner {
   private async execute(row: JobRow): Promise<void> {
     const job: Job = { id: row.id, name: row.name, payload: row.payload as Job['payload'], attempt: row.attempts };
     try {
-      await this.handlers.get(row.name)!(job);
+      await this.handlers.get(row.name)!.run(job);
       await this.db.query(`update jobs set status = 'done', finished_at = now(), locked_until = null where id = $1`, [row.id]);
     } catch (err) {
       await this.failed(job, err instanceof Error ? err.message : String(err)).catch((e: unknown) =>
@@ -120,7 +128,7 @@ export class DbJobRunner implements JobRunner {
 
   private async failed(job: Job, error: string): Promise<void> {
     if (job.attempt >= this.retry.maxAttempts) {
-      await this.opts.onDead?.(job, error);
+      await this.handlers.get(job.name)?.opts.onDead?.(job, error);
       await this.db.query(`update jobs set status = 'dead', last_error = $2, finished_at = now(), locked_until = null where id = $1`, [job.id, error]);
       return;
     }

@@ -16,7 +16,8 @@ export async function migrate(db: Db, migrations: readonly Migration[] = all): P
     const applied: number[] = [];
     for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
       if (done.has(m.version)) continue;
-      await q.exec(m.sql);
+      if (m.sql) await q.exec(m.sql);
+      if (m.run) await m.run(q);
       await q.query('insert into schema_migrations (version, name) values ($1, $2)', [m.version, m.name]);
       applied.push(m.version);
     }

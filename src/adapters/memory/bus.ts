@@ -49,6 +49,10 @@ export class MemoryBus implements RealtimeBus {
     return env;
   }
 
+  async publishMany<T extends EventType>(streams: readonly string[], type: T, data: EventData[T]): Promise<void> {
+    for (const stream of streams) await this.publish(stream, type, data);
+  }
+
   async listen(stream: string): Promise<void> {
     this.listening.add(stream);
   }

@@ -2,7 +2,8 @@ import { errors } from '../../errors.js';
 import { idKey, pageParams, PageQuery, toPage } from '../../http/pagination.js';
 import type { AppInstance } from '../../http/types.js';
 import type { ChatService } from './chat.service.js';
-import { CreateRoomBody, MessageSchema, pageOf, PresenceReply, RoomParams, RoomSchema } from './chat.schemas.js';
+import { pageOf } from '../../http/schemas.js';
+import { CreateRoomBody, MessageSchema, PresenceReply, RoomParams, RoomSchema } from './chat.schemas.js';
 
 export function chatRoutes(app: AppInstance, chat: ChatService): void {
   const tags = ['chat'];

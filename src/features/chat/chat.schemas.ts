@@ -1,4 +1,5 @@
 import { Type } from '@fastify/type-provider-typebox';
+import { PublicUserSchema } from '../../http/schemas.js';
 import { LIMITS } from '../../shared/api.js';
 
 export const RoomName = Type.String({
@@ -20,8 +21,4 @@ export const MessageSchema = Type.Object({
   createdAt: Type.String(),
 });
 
-export const PublicUserSchema = Type.Object({ id: Type.String(), username: Type.String() });
 export const PresenceReply = Type.Object({ items: Type.Array(PublicUserSchema) });
-
-export const pageOf = <T extends Parameters<typeof Type.Array>[0]>(item: T) =>
-  Type.Object({ items: Type.Array(item), next: Type.Union([Type.String(), Type.Null()]) });

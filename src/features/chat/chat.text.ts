@@ -7,10 +7,15 @@ const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2
 
 export type ParsedChat = { ok: true; text: string; kind: ChatKind } | { ok: false; message: string };
 
+/** Newlines normalized, control and bidi-override characters removed, ends trimmed. */
+export function sanitizeText(raw: string): string {
+  return raw.replace(/\r\n?/g, '\n').replace(CONTROL, '').trim();
+}
+
 export function parseChatText(raw: unknown): ParsedChat {
   if (typeof raw !== 'string') return { ok: false, message: '`text` must be a string.' };
   if (raw.length > LIMITS.chatTextMax * 4) return { ok: false, message: `Messages are at most ${LIMITS.chatTextMax} characters.` };
-  let text = raw.replace(/\r\n?/g, '\n').replace(CONTROL, '').trim();
+  let text = sanitizeText(raw);
   let kind: ChatKind = 'text';
   if (/^\/me(\s|$)/.test(text)) {
     kind = 'action';

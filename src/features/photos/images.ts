@@ -1,6 +1,7 @@
 // Turns an uploaded image into what Strobe publishes: auto-oriented WebP variants without any
 // metadata, the dimensions after orientation, a thumbhash placeholder, and the GPS position (read
 // before the metadata is dropped, only to pick the nearest city).
+import { open, stat } from 'node:fs/promises';
 import exifReader from 'exif-reader';
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import { rgbaToThumbHash } from 'thumbhash';
@@ -43,9 +44,8 @@ export function sniffImage(head: Buffer): BlobExtension | null {
   return null;
 }
 
-export async function processImage(input: string | Buffer): Promise<ProcessedImage> {
-  // `limitInputPixels` guards the decoder; the header check refuses a bomb before any decoding.
-  const open = () => sharp(input, { limitInputPixels: MAX_PIXELS, failOn: 'error', pages: 1 });
+/** Header-only: dimensions and orientation, refusing a decompression bomb before anything is decoded. */
+async function readHeader(input: string | Buffer): Promise<Metadata & { width: number; frameHeight: number }> {
   let meta: Metadata;
   try {
     // Reading metadata parses the header only, so it may look at any size and report it.
@@ -58,6 +58,68 @@ export async function processImage(input: string | Buffer): Promise<ProcessedIma
   if (meta.width * frameHeight > MAX_PIXELS) {
     throw new ImageRejected('TOO_MANY_PIXELS', `Images are at most ${MAX_PIXELS / 1_000_000} megapixels.`);
   }
+  return { ...meta, width: meta.width, frameHeight };
+}
+
+/**
+ * The cheap checks an upload gets before it is accepted, so a bad file is refused at once (422)
+ * rather than becoming a failed photo: a readable header within the pixel limit, and a file that
+ * is complete. JPEG completeness needs the entropy data, read at 1/8 scale (shrink-on-load); the
+ * other formats end with a trailer that a cut-off file lacks.
+ */
+export async function inspectUpload(path: string, ext: BlobExtension): Promise<void> {
+  await readHeader(path);
+  if (!(await isComplete(path, ext))) throw new ImageRejected('UNREADABLE_IMAGE', 'The image is damaged or truncated.');
+}
+
+async function isComplete(path: string, ext: BlobExtension): Promise<boolean> {
+  switch (ext) {
+    case 'jpg':
+      return sharp(path, { failOn: 'truncated', limitInputPixels: MAX_PIXELS })
+        .resize(64, 64, { fit: 'inside' })
+        .raw()
+        .toBuffer()
+        .then(
+          () => true,
+          () => false,
+        );
+    case 'png':
+      return (await tail(path, 12)).equals(PNG_IEND);
+    case 'gif':
+      return (await tail(path, 1))[0] === 0x3b;
+    case 'webp': {
+      const size = (await stat(path)).size;
+      const header = await slice(path, 4, 4);
+      return header.length === 4 && header.readUInt32LE(0) + 8 <= size;
+    }
+    case 'avif':
+      return true; // no trailer to check: a damaged AVIF fails in the worker with a reason
+  }
+}
+
+const PNG_IEND = Buffer.from([0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
+
+async function slice(path: string, position: number, length: number): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(length);
+    const { bytesRead } = await fh.read(buf, 0, length, position);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+async function tail(path: string, length: number): Promise<Buffer> {
+  const size = (await stat(path)).size;
+  return slice(path, Math.max(0, size - length), Math.min(length, size));
+}
+
+export async function processImage(input: string | Buffer): Promise<ProcessedImage> {
+  // `limitInputPixels` guards the decoder; the header check refuses a bomb before any decoding.
+  const decode = () => sharp(input, { limitInputPixels: MAX_PIXELS, failOn: 'error', pages: 1 });
+  const meta = await readHeader(input);
+  const frameHeight = meta.frameHeight;
   const swapped = (meta.orientation ?? 1) >= 5;
   const width = swapped ? frameHeight : meta.width;
   const height = swapped ? meta.width : frameHeight;
@@ -65,7 +127,7 @@ export async function processImage(input: string | Buffer): Promise<ProcessedIma
   try {
     // Decode once, at display size (JPEG shrink-on-load does most of the work); every variant comes
     // from those pixels. Output carries no metadata: sharp drops EXIF, XMP, ICC and GPS unless asked.
-    const display = await open()
+    const display = await decode()
       .rotate()
       .resize({ width: DISPLAY_WIDTH, withoutEnlargement: true })
       .toColourspace('srgb')

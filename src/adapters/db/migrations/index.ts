@@ -1,14 +1,21 @@
 // Versioned migrations, applied in order. Never edit one that has shipped: add the next number.
+import type { Queryable } from '../../../ports/db.js';
+import { CITY_DATASET, loadCities } from '../../../features/cities/cities.dataset.js';
 import accountsAndChat from './001-accounts-and-chat.js';
 import jobs from './002-jobs.js';
+import photosAndSocial from './003-photos-and-social.js';
 
 export interface Migration {
   version: number;
   name: string;
-  sql: string;
+  /** A SQL script, or a data step that needs code (it runs in the same transaction). */
+  sql?: string;
+  run?: (q: Queryable) => Promise<void>;
 }
 
 export const migrations: readonly Migration[] = [
   { version: 1, name: 'accounts-and-chat', sql: accountsAndChat },
   { version: 2, name: 'jobs', sql: jobs },
+  { version: 3, name: 'photos-and-social', sql: photosAndSocial },
+  { version: 4, name: `cities-from-${CITY_DATASET}`, run: loadCities },
 ];

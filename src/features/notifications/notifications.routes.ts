@@ -1,0 +1,47 @@
+import { Type } from '@fastify/type-provider-typebox';
+import { errors } from '../../errors.js';
+import { idKey, pageParams, PageQuery, toPage } from '../../http/pagination.js';
+import { Nullable, PublicUserSchema } from '../../http/schemas.js';
+import type { AppInstance } from '../../http/types.js';
+import type { NotificationsService } from './notifications.service.js';
+
+const NotificationSchema = Type.Object({
+  id: Type.String(),
+  type: Type.Union([Type.Literal('follow'), Type.Literal('like'), Type.Literal('photo.ready'), Type.Literal('photo.failed'), Type.Literal('badge')]),
+  actor: Nullable(PublicUserSchema),
+  photo: Nullable(Type.Object({ id: Type.String(), thumb: Nullable(Type.String()) })),
+  badge: Nullable(Type.Integer()),
+  reason: Nullable(Type.String()),
+  read: Type.Boolean(),
+  createdAt: Type.String(),
+});
+
+export function notificationsRoutes(app: AppInstance, notifications: NotificationsService): void {
+  const tags = ['notifications'];
+
+  app.get(
+    '/api/notifications',
+    {
+      schema: {
+        tags,
+        querystring: PageQuery,
+        response: { 200: Type.Object({ items: Type.Array(NotificationSchema), next: Nullable(Type.String()), unread: Type.Integer() }) },
+      },
+    },
+    async (req) => {
+      if (!req.viewer) throw errors.unauthenticated();
+      const { limit, before } = pageParams(req.query, idKey);
+      const [rows, unread] = await Promise.all([
+        notifications.list(req.viewer.id, before, limit + 1),
+        notifications.unread(req.viewer.id),
+      ]);
+      return { ...toPage(rows, limit, (n) => ({ id: n.id })), unread };
+    },
+  );
+
+  app.post('/api/notifications/read', { schema: { tags, summary: 'Marks every notification read.' } }, async (req, reply) => {
+    if (!req.viewer) throw errors.unauthenticated();
+    await notifications.markAllRead(req.viewer.id);
+    return reply.code(204).send();
+  });
+}

@@ -1,0 +1,156 @@
+// What happens to a photo after its upload, as jobs. The chain is here and nowhere else:
+//
+//   upload ─► photo.resize ─┬─► photo.fanout      (home timelines, live walls)
+//                           ├─► notify             (photo.ready, to the owner)
+//                           ├─► badges.check       (upload milestones)
+//                           └─► blobs.purge        (the original)
+//             failed ───────┬─► notify             (photo.failed, with the reason)
+//                           └─► blobs.purge
+//
+// Every step is idempotent: state transitions are guarded (processing -> ready happens once),
+// timeline rows are keyed, notifications have dedupe keys, and blobs are content-addressed.
+import { createHash } from 'node:crypto';
+import { enqueue } from '../../jobs/outbox.js';
+import { blobKey, type BlobStore } from '../../ports/blobs.js';
+import type { RealtimeBus } from '../../ports/bus.js';
+import type { Db } from '../../ports/db.js';
+import type { JobRunner } from '../../ports/jobs.js';
+import type { CitiesService } from '../cities/cities.service.js';
+import type { NotificationsService } from '../notifications/notifications.service.js';
+import type { SocialService } from '../social/social.service.js';
+import { ImageRejected, processImage } from './images.js';
+import { findProcessing, loadPhoto, markFailed, markReady, unreferencedKeys } from './photos.repo.js';
+
+/** Followers written per statement: a user with 10,000 followers costs 10 round trips, not 10,000. */
+export const FANOUT_BATCH = 1_000;
+
+export const GAVE_UP = 'We could not process this photo. Please try uploading it again.';
+
+export interface PipelineDeps {
+  db: Db;
+  bus: RealtimeBus;
+  media: BlobStore;
+  uploads: BlobStore;
+  cities: CitiesService;
+  notifications: NotificationsService;
+  social: SocialService;
+  log: { warn(obj: object, msg: string): void };
+}
+
+export function registerPhotoJobs(runner: JobRunner, deps: PipelineDeps): void {
+  runner.handle('photo.resize', (job) => resize(deps, job.payload.photoId), {
+    // Only unexpected failures get here (unreadable images fail at once, without retries).
+    onDead: (job, error) => {
+      deps.log.warn({ photoId: job.payload.photoId, error }, 'photo processing gave up');
+      return fail(deps, job.payload.photoId, GAVE_UP);
+    },
+  });
+  runner.handle('photo.fanout', (job) => fanout(deps, job.payload.photoId));
+  runner.handle('blobs.purge', (job) => purge(deps, job.payload));
+  runner.handle('notify', (job) => deps.notifications.deliver(job.payload));
+  runner.handle('badges.check', (job) => deps.notifications.checkBadges(job.payload.userId));
+}
+
+export async function resize(deps: PipelineDeps, photoId: string): Promise<void> {
+  const photo = await findProcessing(deps.db, photoId);
+  if (!photo) return; // deleted meanwhile, or a redelivery after it was done
+  const original = await readAll(deps.uploads, photo.upload_key);
+  if (!original) return fail(deps, photoId, GAVE_UP);
+  let image;
+  try {
+    image = await processImage(original);
+  } catch (err) {
+    if (err instanceof ImageRejected) return fail(deps, photoId, err.message);
+    throw err;
+  }
+  const thumbKey = blobKey(sha256(image.thumb.data), 'webp');
+  const displayKey = blobKey(sha256(image.display.data), 'webp');
+  await deps.media.put(thumbKey, image.thumb.data);
+  await deps.media.put(displayKey, image.display.data);
+  // The position is used here, for the city, and then dropped with the original.
+  const cityId = photo.city_id ?? (image.gps ? ((await deps.cities.nearest(image.gps.lat, image.gps.lon))?.id ?? null) : null);
+  const ready = await deps.db.tx(async (q) => {
+    const done = await markReady(q, photoId, {
+      width: image.width,
+      height: image.height,
+      thumbKey,
+      displayKey,
+      placeholder: image.placeholder,
+      cityId,
+    });
+    if (!done) return null;
+    await enqueue(q, 'photo.fanout', { photoId });
+    await enqueue(q, 'notify', { userId: done.ownerId, type: 'photo.ready', photoId, key: `photo.ready:${photoId}` });
+    await enqueue(q, 'badges.check', { userId: done.ownerId });
+    await enqueue(q, 'blobs.purge', { media: [], uploads: [photo.upload_key] });
+    return done;
+  });
+  if (!ready) return;
+  const published = await loadPhoto(deps.db, photoId);
+  if (published) await deps.bus.publish(`user:${ready.ownerId}`, 'photo.processed', { photo: published });
+}
+
+async function fail(deps: PipelineDeps, photoId: string, reason: string): Promise<void> {
+  const failed = await deps.db.tx(async (q) => {
+    const done = await markFailed(q, photoId, reason);
+    if (!done) return null;
+    await enqueue(q, 'notify', { userId: done.ownerId, type: 'photo.failed', photoId, reason, key: `photo.failed:${photoId}` });
+    if (done.uploadKey) await enqueue(q, 'blobs.purge', { media: [], uploads: [done.uploadKey] });
+    return done;
+  });
+  if (failed) await deps.bus.publish(`user:${failed.ownerId}`, 'photo.failed', { id: photoId, reason });
+}
+
+/**
+ * Publishes a ready photo on the public walls and writes it into its owner's and followers' home
+ * timelines, a batch of followers per statement. Live events are published at least once (a re-run
+ * after a crash may repeat the walls' event; clients merge by photo id); timeline rows exactly once.
+ */
+export async function fanout(deps: PipelineDeps, photoId: string): Promise<void> {
+  const photo = await loadPhoto(deps.db, photoId);
+  if (!photo || photo.status !== 'ready') return; // deleted meanwhile
+  const [state] = await deps.db.query<{ published: boolean }>(`select published_at is not null as published from photos where id = $1`, [photoId]);
+  if (!state?.published) {
+    const walls = ['latest', `profile:${photo.owner.username}`, ...(photo.city ? [`city:${photo.city.slug}`] : [])];
+    await deps.bus.publishMany(walls, 'photo.ready', { photo });
+    await deps.db.query(`update photos set published_at = now() where id = $1`, [photoId]);
+    await deps.social.countsChanged(photo.owner);
+  }
+  // The owner's own home gets it with the first batch.
+  let after = '0';
+  for (;;) {
+    const [batch] = await deps.db.query<{ last: string | null; inserted: string[] }>(
+      `with readers as (
+         select follower_id as user_id from follows where followee_id = $1 and follower_id > $2::bigint
+         order by follower_id limit $3),
+       added as (
+         insert into home_timeline (user_id, photo_id)
+         select user_id, $4 from readers union all select $1, $4 where $2::bigint = 0
+         on conflict do nothing returning user_id)
+       select (select max(user_id) from readers)::text as last, array(select user_id::text from added) as inserted`,
+      [photo.owner.id, after, FANOUT_BATCH, photoId],
+    );
+    const readers = batch!.inserted;
+    if (readers.length > 0) await deps.bus.publishMany(readers.map((u) => `home:${u}`), 'photo.ready', { photo });
+    if (batch!.last === null) break;
+    after = batch!.last;
+  }
+}
+
+/** Deletes the blobs that no photo refers to any more (two photos can share content). */
+async function purge(deps: PipelineDeps, keys: { media: string[]; uploads: string[] }): Promise<void> {
+  for (const key of await unreferencedKeys(deps.db, keys.media, 'media')) await deps.media.delete(key);
+  for (const key of await unreferencedKeys(deps.db, keys.uploads, 'upload')) await deps.uploads.delete(key);
+}
+
+async function readAll(store: BlobStore, key: string): Promise<Buffer | null> {
+  const blob = await store.get(key);
+  if (!blob) return null;
+  const chunks: Buffer[] = [];
+  for await (const chunk of blob.body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function sha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}

@@ -1,0 +1,215 @@
+// Photo rows and the feeds that list them. Every read goes through PHOTO_SELECT, so a photo looks
+// the same in every list, event and reply.
+import type { Queryable } from '../../ports/db.js';
+import type { Photo, PhotoStatus } from '../../shared/api.js';
+
+interface PhotoRow {
+  id: string;
+  owner_id: string;
+  username: string;
+  caption: string;
+  status: PhotoStatus;
+  width: number | null;
+  height: number | null;
+  thumb_key: string | null;
+  display_key: string | null;
+  placeholder: string | null;
+  failure: string | null;
+  likes_count: number;
+  created_at: Date;
+  city_slug: string | null;
+  city_name: string | null;
+  city_country: string | null;
+  liked: boolean;
+}
+
+/** $1 is the viewer's id (or null), for `liked`. */
+const PHOTO_SELECT = `
+  select p.id, p.owner_id, u.username, p.caption, p.status, p.width, p.height, p.thumb_key, p.display_key,
+         p.placeholder, p.failure, p.likes_count, p.created_at,
+         c.slug as city_slug, c.name as city_name, c.country as city_country,
+         ($1::bigint is not null and exists (select 1 from likes l where l.photo_id = p.id and l.user_id = $1::bigint)) as liked
+  from photos p join users u on u.id = p.owner_id left join cities c on c.id = p.city_id`;
+
+export const mediaUrl = (key: string) => `/media/${key}`;
+
+function toPhoto(r: PhotoRow): Photo {
+  return {
+    id: r.id,
+    owner: { id: r.owner_id, username: r.username },
+    caption: r.caption,
+    city: r.city_slug ? { slug: r.city_slug, name: r.city_name!, country: r.city_country! } : null,
+    status: r.status,
+    width: r.width,
+    height: r.height,
+    variants: r.thumb_key && r.display_key ? { thumb: mediaUrl(r.thumb_key), display: mediaUrl(r.display_key) } : null,
+    placeholder: r.placeholder,
+    likes: r.likes_count,
+    liked: r.liked,
+    failure: r.failure,
+    createdAt: r.created_at.toISOString(),
+  };
+}
+
+/** A photo as `viewerId` may see it: ready photos for anyone, the rest for the owner only. */
+export async function findPhoto(q: Queryable, id: string, viewerId: string | null): Promise<Photo | null> {
+  const [row] = await q.query<PhotoRow>(`${PHOTO_SELECT} where p.id = $2 and (p.status = 'ready' or p.owner_id = $1::bigint)`, [viewerId, id]);
+  return row ? toPhoto(row) : null;
+}
+
+/** The photo whatever its status, as broadcast (nobody's `liked`). */
+export async function loadPhoto(q: Queryable, id: string): Promise<Photo | null> {
+  const [row] = await q.query<PhotoRow>(`${PHOTO_SELECT} where p.id = $2`, [null, id]);
+  return row ? toPhoto(row) : null;
+}
+
+export type Feed =
+  | { kind: 'latest' }
+  | { kind: 'home'; userId: string }
+  | { kind: 'city'; cityId: number }
+  | { kind: 'profile'; ownerId: string };
+
+/** Newest first, strictly older than `beforeId`. */
+export async function listFeed(q: Queryable, feed: Feed, viewerId: string | null, beforeId: string | undefined, limit: number): Promise<Photo[]> {
+  const params: unknown[] = [viewerId, beforeId ?? null, limit];
+  let from = PHOTO_SELECT;
+  let where = `p.status = 'ready'`;
+  switch (feed.kind) {
+    case 'latest':
+      break;
+    case 'home':
+      from += ` join home_timeline h on h.photo_id = p.id and h.user_id = $4::bigint`;
+      params.push(feed.userId);
+      break;
+    case 'city':
+      where += ` and p.city_id = $4::int`;
+      params.push(feed.cityId);
+      break;
+    case 'profile':
+      // Owners also see their own photos still processing, or failed with a reason.
+      where = `p.owner_id = $4::bigint and (p.status = 'ready' or p.owner_id = $1::bigint)`;
+      params.push(feed.ownerId);
+      break;
+  }
+  const rows = await q.query<PhotoRow>(`${from} where ${where} and ($2::bigint is null or p.id < $2::bigint) order by p.id desc limit $3`, params);
+  return rows.map(toPhoto);
+}
+
+export async function insertPhoto(q: Queryable, p: { ownerId: string; caption: string; cityId: number | null; uploadKey: string }): Promise<string> {
+  const [row] = await q.query<{ id: string }>(
+    `insert into photos (owner_id, caption, city_id, upload_key) values ($1, $2, $3, $4) returning id`,
+    [p.ownerId, p.caption, p.cityId, p.uploadKey],
+  );
+  return row!.id;
+}
+
+export interface ProcessingPhoto {
+  id: string;
+  owner_id: string;
+  upload_key: string;
+  city_id: number | null;
+}
+
+/** The photo if it is still waiting for its variants; null when it was deleted or already processed. */
+export async function findProcessing(q: Queryable, id: string): Promise<ProcessingPhoto | null> {
+  const [row] = await q.query<ProcessingPhoto>(
+    `select id, owner_id, upload_key, city_id from photos where id = $1 and status = 'processing' and upload_key is not null`,
+    [id],
+  );
+  return row ?? null;
+}
+
+export interface Variants {
+  width: number;
+  height: number;
+  thumbKey: string;
+  displayKey: string;
+  placeholder: string;
+  cityId: number | null;
+}
+
+/** processing -> ready, once: a second run finds nothing to update and returns null. Also counts the photo in its city. */
+export async function markReady(q: Queryable, id: string, v: Variants): Promise<{ ownerId: string } | null> {
+  const [row] = await q.query<{ owner_id: string; city_id: number | null }>(
+    `update photos p set status = 'ready', width = $2, height = $3, thumb_key = $4, display_key = $5, placeholder = $6,
+            city_id = coalesce(p.city_id, $7), ready_at = now(), upload_key = null
+     where p.id = $1 and p.status = 'processing'
+     returning p.owner_id, p.city_id`,
+    [id, v.width, v.height, v.thumbKey, v.displayKey, v.placeholder, v.cityId],
+  );
+  if (!row) return null;
+  if (row.city_id !== null) await q.query(`update cities set photos_count = photos_count + 1 where id = $1`, [row.city_id]);
+  return { ownerId: row.owner_id };
+}
+
+/** processing -> failed, once; returns the original's key so it can be purged. */
+export async function markFailed(q: Queryable, id: string, reason: string): Promise<{ ownerId: string; uploadKey: string | null } | null> {
+  const [before] = await q.query<{ upload_key: string | null }>(
+    `select upload_key from photos where id = $1 and status = 'processing' for update`,
+    [id],
+  );
+  if (!before) return null;
+  const [row] = await q.query<{ owner_id: string }>(
+    `update photos set status = 'failed', failure = $2, upload_key = null where id = $1 returning owner_id`,
+    [id, reason],
+  );
+  return { ownerId: row!.owner_id, uploadKey: before.upload_key };
+}
+
+export interface DeletedPhoto {
+  ownerId: string;
+  ownerName: string;
+  status: PhotoStatus;
+  citySlug: string | null;
+  mediaKeys: string[];
+  uploadKey: string | null;
+  /** Readers whose home timeline held it. */
+  homeUserIds: string[];
+}
+
+export async function deletePhoto(q: Queryable, id: string): Promise<DeletedPhoto | null> {
+  const homes = await q.query<{ user_id: string }>(`delete from home_timeline where photo_id = $1 returning user_id`, [id]);
+  const [row] = await q.query<{
+    owner_id: string;
+    status: PhotoStatus;
+    city_id: number | null;
+    thumb_key: string | null;
+    display_key: string | null;
+    upload_key: string | null;
+  }>(`delete from photos where id = $1 returning owner_id, status, city_id, thumb_key, display_key, upload_key`, [id]);
+  if (!row) return null;
+  let citySlug: string | null = null;
+  if (row.city_id !== null) {
+    const [city] = await q.query<{ slug: string }>(
+      `update cities set photos_count = photos_count - $2 where id = $1 returning slug`,
+      [row.city_id, row.status === 'ready' ? 1 : 0],
+    );
+    citySlug = city?.slug ?? null;
+  }
+  const [owner] = await q.query<{ username: string }>(`select username from users where id = $1`, [row.owner_id]);
+  return {
+    ownerId: row.owner_id,
+    ownerName: owner!.username,
+    status: row.status,
+    citySlug,
+    mediaKeys: [row.thumb_key, row.display_key].filter((k): k is string => k !== null),
+    uploadKey: row.upload_key,
+    homeUserIds: homes.map((h) => h.user_id),
+  };
+}
+
+export async function photoOwner(q: Queryable, id: string): Promise<{ ownerId: string; status: PhotoStatus } | null> {
+  const [row] = await q.query<{ owner_id: string; status: PhotoStatus }>(`select owner_id, status from photos where id = $1`, [id]);
+  return row ? { ownerId: row.owner_id, status: row.status } : null;
+}
+
+/** Which of these blob keys no photo refers to any more. */
+export async function unreferencedKeys(q: Queryable, keys: readonly string[], column: 'media' | 'upload'): Promise<string[]> {
+  if (keys.length === 0) return [];
+  const cond = column === 'media' ? `p.thumb_key = k or p.display_key = k` : `p.upload_key = k`;
+  const rows = await q.query<{ k: string }>(
+    `select k from unnest($1::text[]) k where not exists (select 1 from photos p where ${cond})`,
+    [keys],
+  );
+  return rows.map((r) => r.k);
+}

@@ -1,0 +1,137 @@
+// Photos as users see them: upload (accepted at once, processed by jobs), read, like, delete, and
+// the feeds. What happens after an upload is in photos.pipeline.ts.
+import { AppError, errors } from '../../errors.js';
+import { enqueue } from '../../jobs/outbox.js';
+import { blobKey, type BlobStore } from '../../ports/blobs.js';
+import type { RealtimeBus } from '../../ports/bus.js';
+import type { Db } from '../../ports/db.js';
+import { enforceRate, type RateLimiter } from '../../ports/rate-limit.js';
+import { LIMITS, type LikeResult, type Photo } from '../../shared/api.js';
+import type { Viewer } from '../accounts/viewer.js';
+import { sanitizeText } from '../chat/chat.text.js';
+import type { CitiesService } from '../cities/cities.service.js';
+import { SOCIAL_LIMITS, type SocialService } from '../social/social.service.js';
+import { ImageRejected, inspectUpload, sniffImage } from './images.js';
+import { deletePhoto, findPhoto, insertPhoto, listFeed, photoOwner, type Feed } from './photos.repo.js';
+import type { ReceivedUpload } from './upload.js';
+
+export const PHOTO_LIMITS = {
+  uploadsPerUser: { limit: 30, windowMs: 10 * 60_000 },
+} as const;
+
+export interface PhotosDeps {
+  db: Db;
+  bus: RealtimeBus;
+  limiter: RateLimiter;
+  uploads: BlobStore;
+  cities: CitiesService;
+  social: SocialService;
+}
+
+export class PhotosService {
+  constructor(private readonly deps: PhotosDeps) {}
+
+  /** Called before the body is read, so a refused upload costs no disk. */
+  async admitUpload(viewer: Viewer): Promise<void> {
+    await enforceRate(this.deps.limiter, `photos:upload:${viewer.id}`, PHOTO_LIMITS.uploadsPerUser);
+  }
+
+  /**
+   * Validates a received upload and accepts it: the original goes to the uploads store, and the
+   * photo row and its resize job commit together, so a crash can lose neither one without the other.
+   */
+  async accept(viewer: Viewer, upload: ReceivedUpload): Promise<Photo> {
+    const { file, fields } = upload;
+    const caption = parseCaption(fields.caption);
+    const cityId = fields.city ? await this.deps.cities.idOf(fields.city) : null;
+    if (!file) throw errors.validation('`file` is required: attach a photo.');
+    if (file.size === 0) throw errors.emptyFile();
+    const ext = sniffImage(file.head);
+    if (!ext) throw errors.unsupportedType('Upload a JPEG, PNG, WebP, AVIF or GIF image.');
+    try {
+      await inspectUpload(file.path, ext);
+    } catch (err) {
+      if (err instanceof ImageRejected) throw new AppError(err.problem, 422, err.message);
+      throw err;
+    }
+    const key = blobKey(file.sha256, ext);
+    await this.deps.uploads.put(key, { path: file.path });
+    const id = await this.deps.db.tx(async (q) => {
+      const photoId = await insertPhoto(q, { ownerId: viewer.id, caption, cityId, uploadKey: key });
+      await enqueue(q, 'photo.resize', { photoId });
+      return photoId;
+    });
+    return (await findPhoto(this.deps.db, id, viewer.id))!;
+  }
+
+  async get(id: string, viewer: Viewer | null): Promise<Photo> {
+    const photo = isId(id) ? await findPhoto(this.deps.db, id, viewer?.id ?? null) : null;
+    if (!photo) throw errors.notFound('The photo');
+    return photo;
+  }
+
+  feed(feed: Feed, viewer: Viewer | null, beforeId: string | undefined, limit: number): Promise<Photo[]> {
+    return listFeed(this.deps.db, feed, viewer?.id ?? null, beforeId, limit);
+  }
+
+  async like(viewer: Viewer, id: string): Promise<LikeResult> {
+    await this.get(id, viewer);
+    await enforceRate(this.deps.limiter, `social:${viewer.id}`, SOCIAL_LIMITS.actionsPerUser);
+    const { likes, changed } = await this.deps.db.tx(async (q) => {
+      const added = await q.query(`insert into likes (photo_id, user_id) values ($1, $2) on conflict do nothing returning 1`, [id, viewer.id]);
+      const [row] = await q.query<{ likes_count: number; owner_id: string }>(
+        `update photos set likes_count = likes_count + $2 where id = $1 returning likes_count, owner_id`,
+        [id, added.length],
+      );
+      if (added.length > 0 && row!.owner_id !== viewer.id) {
+        await enqueue(q, 'notify', { userId: row!.owner_id, type: 'like', actorId: viewer.id, photoId: id, key: `like:${id}:${viewer.id}` });
+      }
+      return { likes: row!.likes_count, changed: added.length > 0 };
+    });
+    if (changed) await this.deps.bus.publish(`photo:${id}`, 'photo.liked', { id, likes });
+    return { likes, liked: true };
+  }
+
+  async unlike(viewer: Viewer, id: string): Promise<LikeResult> {
+    await this.get(id, viewer);
+    await enforceRate(this.deps.limiter, `social:${viewer.id}`, SOCIAL_LIMITS.actionsPerUser);
+    const { likes, changed } = await this.deps.db.tx(async (q) => {
+      const removed = await q.query(`delete from likes where photo_id = $1 and user_id = $2 returning 1`, [id, viewer.id]);
+      const [row] = await q.query<{ likes_count: number }>(
+        `update photos set likes_count = likes_count - $2 where id = $1 returning likes_count`,
+        [id, removed.length],
+      );
+      return { likes: row!.likes_count, changed: removed.length > 0 };
+    });
+    if (changed) await this.deps.bus.publish(`photo:${id}`, 'photo.liked', { id, likes });
+    return { likes, liked: false };
+  }
+
+  /** Owner or admin. Every stream that showed the photo is told, then its files are purged. */
+  async delete(viewer: Viewer, id: string): Promise<void> {
+    const owner = isId(id) ? await photoOwner(this.deps.db, id) : null;
+    if (!owner || (owner.status !== 'ready' && owner.ownerId !== viewer.id && !viewer.isAdmin)) throw errors.notFound('The photo');
+    if (owner.ownerId !== viewer.id && !viewer.isAdmin) throw errors.forbidden('Only its owner or an admin can delete a photo.');
+    const gone = await this.deps.db.tx(async (q) => {
+      const deleted = await deletePhoto(q, id);
+      if (deleted) await enqueue(q, 'blobs.purge', { media: deleted.mediaKeys, uploads: deleted.uploadKey ? [deleted.uploadKey] : [] });
+      return deleted;
+    });
+    if (!gone) return; // deleted concurrently: the other delete told everyone
+    const data = { id };
+    const streams = gone.status === 'ready' ? ['latest', `profile:${gone.ownerName}`, ...(gone.citySlug ? [`city:${gone.citySlug}`] : [])] : [];
+    await this.deps.bus.publishMany([...streams, ...gone.homeUserIds.map((u) => `home:${u}`)], 'photo.deleted', data);
+    if (gone.status === 'ready') await this.deps.social.countsChanged({ id: gone.ownerId, username: gone.ownerName });
+  }
+}
+
+function isId(id: string): boolean {
+  return /^\d{1,18}$/.test(id);
+}
+
+function parseCaption(raw: string | undefined): string {
+  if (raw === undefined) return '';
+  const caption = sanitizeText(raw);
+  if ([...caption].length > LIMITS.captionMax) throw errors.validation(`Captions are at most ${LIMITS.captionMax} characters.`);
+  return caption;
+}
