@@ -54,6 +54,25 @@ export function busContract(
       assert.ok(Math.abs(envs[0]!.ts - Date.now()) < 5_000);
     });
 
+    test('publishMany puts the event on every stream, each with its own offset and replay', async (t) => {
+      const bus = await create(defaults);
+      t.after(() => bus.close());
+      const streams = Array.from({ length: 250 }, uniq);
+      const first = await bus.publish(streams[0]!, 'chat.message', msg(0));
+      const last = await bus.publish(streams[249]!, 'chat.message', msg(0));
+      const got = collector(bus);
+      await bus.listen(streams[7]!);
+      await bus.publishMany(streams, 'chat.message', msg(1));
+      await bus.publishMany([], 'chat.message', msg(2)); // nothing to do is fine
+      const seen = await got.until(1);
+      assert.deepEqual(seen.map((e) => [e.stream, e.data]), [[streams[7], msg(1)]]);
+      for (const since of [first, last]) {
+        const r = await bus.replay(since.stream, since.offset);
+        assert.equal(r.recovered, true);
+        assert.deepEqual(r.events.map((e) => [e.stream, e.data]), [[since.stream, msg(1)]]);
+      }
+    });
+
     test('delivers to listeners in publish order, and stops after unlisten', async (t) => {
       const bus = await create(defaults);
       t.after(() => bus.close());

@@ -117,7 +117,7 @@ async function tail(path: string, length: number): Promise<Buffer> {
 
 export async function processImage(input: string | Buffer): Promise<ProcessedImage> {
   // `limitInputPixels` guards the decoder; the header check refuses a bomb before any decoding.
-  const decode = () => sharp(input, { limitInputPixels: MAX_PIXELS, failOn: 'error', pages: 1 });
+  const decode = () => sharp(input, { limitInputPixels: MAX_PIXELS, failOn: 'truncated', pages: 1 });
   const meta = await readHeader(input);
   const frameHeight = meta.frameHeight;
   const swapped = (meta.orientation ?? 1) >= 5;

@@ -125,7 +125,7 @@ export async function fanout(deps: PipelineDeps, photoId: string): Promise<void>
          order by follower_id limit $3),
        added as (
          insert into home_timeline (user_id, photo_id)
-         select user_id, $4 from readers union all select $1, $4 where $2::bigint = 0
+         select user_id, $4::bigint from readers union all select $1::bigint, $4::bigint where $2::bigint = 0
          on conflict do nothing returning user_id)
        select (select max(user_id) from readers)::text as last, array(select user_id::text from added) as inserted`,
       [photo.owner.id, after, FANOUT_BATCH, photoId],
