@@ -12,6 +12,12 @@ Commands:
   start      run every role in one process (what \`npm start\` runs)
   web        run the web role: HTTP and realtime
   migrate    bring the database schema up to date (idempotent)
+  demo       bring a running Strobe to life: demo users, follows, photos across cities, chat
+               --url <url>        the Strobe to talk to (http://127.0.0.1:$PORT, PORT 3000)
+               --rate <n>         photos per second (0.5)
+               --users <n>        demo users, at most 16 (12)
+               --chat-rate <n>    chat messages per second (0.3)
+               --duration <s>     stop after this many seconds (0: until Ctrl-C)
 
 Options:
   -h, --help     show this help
@@ -25,13 +31,21 @@ async function main(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     strict: false,
-    options: { help: { type: 'boolean', short: 'h' } },
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      url: { type: 'string' },
+      rate: { type: 'string' },
+      users: { type: 'string' },
+      'chat-rate': { type: 'string' },
+      duration: { type: 'string' },
+    },
   });
   const command = positionals[0];
   if (values.help || command === 'help' || command === undefined) {
     console.log(HELP);
     return command === undefined && !values.help ? 2 : 0;
   }
+  if (command === 'demo') return demo(values);
   const config = loadConfig(process.env);
   switch (command) {
     case 'start':
@@ -48,6 +62,42 @@ async function main(argv: string[]): Promise<number> {
       console.error(`strobe: unknown command "${command}"\n\n${HELP}`);
       return 2;
   }
+}
+
+async function demo(values: Record<string, string | boolean | undefined>): Promise<number> {
+  const number = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = values[name];
+    const n = typeof raw === 'string' ? Number(raw) : fallback;
+    if (!Number.isFinite(n) || n < min || n > max) throw new ConfigError(`--${name}`, `must be a number from ${min} to ${max}`);
+    return n;
+  };
+  const url = typeof values.url === 'string' ? values.url : `http://127.0.0.1:${process.env.PORT || 3000}`;
+  if (!/^https?:\/\/[^/]+/.test(url)) throw new ConfigError('--url', 'must be an http(s) URL');
+  const abort = new AbortController();
+  process.once('SIGINT', () => abort.abort());
+  process.once('SIGTERM', () => abort.abort());
+  const { runDemo } = await import('./demo/demo.js');
+  try {
+    await runDemo(
+      {
+        url: url.replace(/\/$/, ''),
+        rate: number('rate', 0.5, 0.01, 20),
+        users: number('users', 12, 2, 16),
+        chatRate: number('chat-rate', 0.3, 0, 20),
+        duration: number('duration', 0, 0, 86_400),
+        seed: Date.now() % 100_000,
+        log: (line) => console.log(line),
+      },
+      abort.signal,
+    );
+  } catch (err) {
+    if ((err as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED') {
+      console.error(`strobe demo: nothing answers at ${url}. Start Strobe first (npm start), or pass --url.`);
+      return 1;
+    }
+    throw err;
+  }
+  return 0;
 }
 
 main(process.argv.slice(2)).then(

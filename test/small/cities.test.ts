@@ -41,8 +41,9 @@ test('slug clashes that survive the region fall back to the id', () => {
 });
 
 const index = new CityIndex([
-  { id: 1, slug: 'paris-fr', lat: 48.85341, lon: 2.3488 },
-  { id: 2, slug: 'boulogne-billancourt-fr', lat: 48.83545, lon: 2.24128 },
+  { id: 1, slug: 'paris-fr', lat: 48.85341, lon: 2.3488, population: 2_138_551 },
+  { id: 2, slug: 'boulogne-billancourt-fr', lat: 48.83545, lon: 2.24128, population: 121_334 },
+  { id: 6, slug: 'saint-mande-fr', lat: 48.84224, lon: 2.41822, population: 22_000 },
   { id: 3, slug: 'london-gb', lat: 51.50853, lon: -0.12574 },
   { id: 4, slug: 'suva-fj', lat: -18.14161, lon: 178.44149 },
   { id: 5, slug: 'apia-ws', lat: -13.83333, lon: -171.76666 },
@@ -50,10 +51,17 @@ const index = new CityIndex([
 
 test('the nearest city is found by great-circle distance', () => {
   assert.equal(index.nearest(48.8566, 2.3522)?.slug, 'paris-fr');
-  assert.equal(index.nearest(48.84, 2.25)?.slug, 'boulogne-billancourt-fr');
+  assert.equal(index.nearest(48.835, 2.235)?.slug, 'boulogne-billancourt-fr');
   assert.equal(index.nearest(51.5, -0.1)?.slug, 'london-gb');
   const hit = index.nearest(48.8566, 2.3522)!;
   assert.ok(hit.km > 0.3 && hit.km < 0.6, `${hit.km} km`);
+});
+
+test('a much bigger city a little farther away wins over a suburb whose centre is nearer', () => {
+  // 300 m from the centre of Saint-Mandé, 5 km from the centre of Paris: that is Paris.
+  assert.equal(index.nearest(48.8425, 2.4222)?.slug, 'paris-fr');
+  // A town more than the slack away from the big city's centre stays itself (Boulogne, 8.2 km out).
+  assert.equal(index.nearest(48.8354, 2.2412)?.slug, 'boulogne-billancourt-fr');
 });
 
 test('across the antimeridian, the near side wins over the numerically close one', () => {

@@ -37,5 +37,5 @@ export async function busyCities(q: Queryable, limit: number): Promise<City[]> {
 }
 
 export async function cityPoints(q: Queryable): Promise<CityPoint[]> {
-  return q.query<CityPoint>(`select id, slug, lat, lon from cities`);
+  return q.query<CityPoint>(`select id, slug, lat, lon, population from cities`);
 }

@@ -1,7 +1,11 @@
-// Nearest city to a GPS position, in memory: a flat scan of ~50k points takes about a millisecond,
-// so no spatial index is needed. Positions farther than MAX_KM from any city get no city.
+// The city of a GPS position, in memory: a flat scan of ~50k points takes about a millisecond, so no
+// spatial index is needed. The nearest city wins, unless a bigger one is barely farther: a photo
+// taken 3 km from the centre of London is in London, not in the "City of Westminster" whose centre
+// is 1 km away. Positions farther than MAX_KM from any city get no city.
 
 export const MAX_KM = 100;
+/** A bigger city this much farther than the nearest one still wins. */
+export const BIGGER_CITY_SLACK_KM = 8;
 const EARTH_KM = 6371;
 const RAD = Math.PI / 180;
 
@@ -10,6 +14,7 @@ export interface CityPoint {
   slug: string;
   lat: number;
   lon: number;
+  population?: number;
 }
 
 export class CityIndex {
@@ -17,12 +22,14 @@ export class CityIndex {
   private readonly lons: Float64Array;
   private readonly slugs: string[];
   private readonly ids: Int32Array;
+  private readonly populations: Float64Array;
 
   constructor(points: readonly CityPoint[]) {
     this.lats = Float64Array.from(points, (p) => p.lat * RAD);
     this.lons = Float64Array.from(points, (p) => p.lon * RAD);
     this.slugs = points.map((p) => p.slug);
     this.ids = Int32Array.from(points, (p) => p.id);
+    this.populations = Float64Array.from(points, (p) => p.population ?? 0);
   }
 
   get size(): number {
@@ -32,18 +39,20 @@ export class CityIndex {
   nearest(lat: number, lon: number, maxKm = MAX_KM): { id: number; slug: string; km: number } | null {
     const φ = lat * RAD;
     const λ = lon * RAD;
-    let best = -1;
-    let bestHav = Infinity;
-    for (let i = 0; i < this.slugs.length; i++) {
-      const h = haversine(φ, λ, this.lats[i]!, this.lons[i]!);
-      if (h < bestHav) {
-        bestHav = h;
-        best = i;
-      }
+    const n = this.slugs.length;
+    const kms = new Float64Array(n);
+    let nearestKm = Infinity;
+    for (let i = 0; i < n; i++) {
+      kms[i] = 2 * EARTH_KM * Math.asin(Math.sqrt(haversine(φ, λ, this.lats[i]!, this.lons[i]!)));
+      if (kms[i]! < nearestKm) nearestKm = kms[i]!;
     }
-    if (best < 0) return null;
-    const km = 2 * EARTH_KM * Math.asin(Math.sqrt(bestHav));
-    return km <= maxKm ? { id: this.ids[best]!, slug: this.slugs[best]!, km } : null;
+    if (nearestKm > maxKm) return null;
+    let best = -1;
+    for (let i = 0; i < n; i++) {
+      if (kms[i]! > nearestKm + BIGGER_CITY_SLACK_KM) continue;
+      if (best < 0 || this.populations[i]! > this.populations[best]! || (this.populations[i] === this.populations[best] && kms[i]! < kms[best]!)) best = i;
+    }
+    return { id: this.ids[best]!, slug: this.slugs[best]!, km: kms[best]! };
   }
 }
 
