@@ -1,0 +1,58 @@
+// Cluster database: PostgreSQL through a connection pool. Same SQL and migrations as PGlite; int8
+// stays a string (exact ids) in both drivers.
+import pg from 'pg';
+import type { Db, Queryable } from '../../ports/db.js';
+
+export interface PgOptions {
+  /** Connections per process. Web instances and workers each hold a pool. */
+  max?: number;
+  onError?: (err: Error) => void;
+}
+
+export async function openPostgres(url: string, opts: PgOptions = {}): Promise<Db> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.max ?? 10,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    // A query stuck behind a lock must not hold a request forever.
+    statement_timeout: 30_000,
+    application_name: 'strobe',
+  });
+  // An idle client losing its connection (a database restart) must not crash the process.
+  pool.on('error', (err) => opts.onError?.(err));
+  const wrap = (c: pg.Pool | pg.PoolClient): Queryable => ({
+    async query<T>(sql: string, params: readonly unknown[] = []) {
+      const res = await c.query(sql, params as unknown[]);
+      return res.rows as T[];
+    },
+    async exec(sql: string) {
+      await c.query(sql);
+    },
+  });
+  // Fail at start, with the driver's reason, rather than on the first request.
+  await pool.query('select 1');
+  return {
+    ...wrap(pool),
+    async tx(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('begin');
+        const result = await fn(wrap(client));
+        await client.query('commit');
+        return result;
+      } catch (err) {
+        await client.query('rollback').catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async ping() {
+      await pool.query('select 1');
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}

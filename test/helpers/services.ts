@@ -1,0 +1,64 @@
+// The real PostgreSQL, Redis and RabbitMQ for cluster tests, isolated per test run: a database, a
+// key prefix and a vhost of their own, removed afterwards. Outside CI a missing service skips the
+// suite loudly; in CI (CI=true) it fails, because cluster tests must never silently skip.
+import { randomBytes } from 'node:crypto';
+import { connect as tcpConnect } from 'node:net';
+import { test } from 'node:test';
+import pg from 'pg';
+
+export const SERVICES = {
+  postgres: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  redis: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+  amqp: process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+  rabbitAdmin: process.env.TEST_RABBIT_ADMIN ?? 'http://guest:guest@127.0.0.1:15672',
+};
+
+export const RUN_ID = `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+
+function reachable(url: string): Promise<boolean> {
+  const u = new URL(url);
+  return new Promise((resolve) => {
+    const socket = tcpConnect({ host: u.hostname, port: Number(u.port) }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.setTimeout(1_000, () => (socket.destroy(), resolve(false)));
+    socket.on('error', () => resolve(false));
+  });
+}
+
+/**
+ * Call at the top of a test file, before defining its tests. True when the services are up. When
+ * one is missing: in CI it throws (cluster tests never skip there); elsewhere it registers a skipped
+ * test that says what is missing, prints a loud line, and returns false.
+ */
+export async function servicesUp(which: ('postgres' | 'redis' | 'amqp')[]): Promise<boolean> {
+  const missing: string[] = [];
+  for (const name of which) if (!(await reachable(SERVICES[name]))) missing.push(`${name} (${SERVICES[name]})`);
+  if (missing.length === 0) return true;
+  const message = `cluster tests need ${missing.join(', ')}, which is not reachable`;
+  if (process.env.CI) throw new Error(`${message}; in CI cluster tests never skip (.ci/run starts the services)`);
+  console.error(`\n!!! SKIPPED: ${message}. Start it (see .ci/run) to run these tests. !!!\n`);
+  test(`SKIPPED: ${message}`, { skip: message }, () => {});
+  return false;
+}
+
+/** A new, empty PostgreSQL database for one test; dropped by the disposer. */
+export async function freshPostgres(): Promise<{ url: string; dispose(): Promise<void> }> {
+  const name = `strobe_${RUN_ID}_${randomBytes(3).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: SERVICES.postgres });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(SERVICES.postgres);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async dispose() {
+      const c = new pg.Client({ connectionString: SERVICES.postgres });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
