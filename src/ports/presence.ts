@@ -9,5 +9,10 @@ export interface PresenceStore {
   /** Returns true when this made the user absent (their last connection left). */
   leave(room: string, userId: string, connId: string): Promise<boolean>;
   list(room: string): Promise<PublicUser[]>;
+  /**
+   * Users who left because their instance died (their connections expired) are reported here, so
+   * one `presence.left` is still published. In-process presence dies with its process and never calls it.
+   */
+  onExpired?(handler: (room: string, user: PublicUser) => void): void;
   close?(): Promise<void>;
 }

@@ -5,6 +5,13 @@ import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openRedis } from '../../src/adapters/redis/connection.js';
 import { RedisBus } from '../../src/adapters/redis/bus.js';
+import { RedisPresence } from '../../src/adapters/redis/presence.js';
+import { RedisRateLimiter } from '../../src/adapters/redis/rate-limit.js';
+import { RedisSessionStore } from '../../src/adapters/redis/sessions.js';
+import type { PublicUser } from '../../src/shared/api.js';
+import { presenceContract } from '../contracts/presence.contract.js';
+import { rateLimitContract } from '../contracts/rate-limit.contract.js';
+import { sessionStoreContract } from '../contracts/session-store.contract.js';
 import { busContract, type BusFactoryOptions } from '../contracts/bus.contract.js';
 import { RUN_ID, SERVICES, servicesUp } from '../helpers/services.js';
 
@@ -28,6 +35,55 @@ if (await servicesUp(['redis'])) {
     RedisBus.open(openRedis(SERVICES.redis, 'test'), openRedis(SERVICES.redis, 'test-sub'), { prefix: `${prefix}${scope}:`, ...opts });
   // Each bus from `create` gets its own prefix (a fresh Redis, as far as it can tell); its peer shares the last one.
   busContract('Redis', (opts) => openBus(opts, `bus${++n}`), { peer: (opts) => openBus(opts, `bus${n}`) });
+
+  const connection = async () => {
+    const redis = openRedis(SERVICES.redis, 'test');
+    await redis.connect();
+    return redis;
+  };
+  const closing = <T extends { close?(): Promise<void> }>(thing: T, redis: { disconnect(): void }): T => {
+    const own = thing.close?.bind(thing);
+    thing.close = async () => {
+      await own?.();
+      redis.disconnect();
+    };
+    return thing;
+  };
+
+  sessionStoreContract('Redis', async () => {
+    const redis = await connection();
+    return { store: closing(new RedisSessionStore(redis, `${prefix}sessions:`), redis), userId: '42' };
+  });
+  presenceContract('Redis', async () => {
+    const redis = await connection();
+    return closing(new RedisPresence(redis, `${prefix}presence${++n}:`), redis);
+  });
+  rateLimitContract('Redis', async () => {
+    const redis = await connection();
+    return closing(new RedisRateLimiter(redis, `${prefix}rate${++n}:`), redis);
+  });
+
+  test('Redis presence: the users of a killed instance are reported gone once their connections expire', async (t) => {
+    const [ra, rb] = [await connection(), await connection()];
+    const scope = `${prefix}presence-expiry:`;
+    const dead = new RedisPresence(ra, scope, { ttlMs: 300, heartbeatMs: 60_000 });
+    const alive = new RedisPresence(rb, scope, { ttlMs: 300, heartbeatMs: 60_000 });
+    t.after(async () => {
+      await dead.close();
+      await alive.close();
+      ra.disconnect();
+      rb.disconnect();
+    });
+    const gone: [string, PublicUser][] = [];
+    alive.onExpired((room, user) => gone.push([room, user]));
+    await dead.join('lobby', { id: '1', username: 'alice' }, 'conn-a1');
+    await alive.join('lobby', { id: '2', username: 'bob' }, 'conn-b1');
+    await dead.close(); // the instance dies: nobody renews alice's connection
+    await sleep(400);
+    await alive.heartbeat(); // renews bob, sweeps alice
+    assert.deepEqual(gone, [['lobby', { id: '1', username: 'alice' }]]);
+    assert.deepEqual(await alive.list('lobby'), [{ id: '2', username: 'bob' }]);
+  });
 
   test('Redis bus: a stream whose key expired while idle refuses offsets from before, never a partial replay', async (t) => {
     const bus = await RedisBus.open(openRedis(SERVICES.redis, 'test'), openRedis(SERVICES.redis, 'test-sub'), {

@@ -24,7 +24,11 @@ export interface ChatDeps {
 }
 
 export class ChatService {
-  constructor(private readonly deps: ChatDeps) {}
+  constructor(private readonly deps: ChatDeps) {
+    deps.presence.onExpired?.((room, user) => {
+      void deps.bus.publish(`chat:${room}`, 'presence.left', { user: { id: user.id, username: user.username } }).catch(() => {});
+    });
+  }
 
   rooms(after: string | undefined, limit: number): Promise<ChatRoom[]> {
     return listRooms(this.deps.db, after, limit);

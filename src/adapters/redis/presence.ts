@@ -1,0 +1,137 @@
+// Cluster presence in Redis. Each connection in a room is a member of a sorted set scored by its
+// expiry; its instance renews its own connections every few seconds. When an instance dies, its
+// connections stop being renewed and any instance's sweep removes them, reporting the users who
+// thereby left, so their `presence.left` is published within seconds.
+import type { Redis } from 'ioredis';
+import type { PresenceStore } from '../../ports/presence.js';
+import type { PublicUser } from '../../shared/api.js';
+
+export const PRESENCE_TTL_MS = 15_000;
+const HEARTBEAT_MS = 5_000;
+
+// KEYS: conns (zset), owners (hash conn -> user), counts (hash user -> conns), names (hash user -> name), rooms (set)
+const JOIN = `
+local added = redis.call('ZADD', KEYS[1], ARGV[4], ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[4], ARGV[2], ARGV[3])
+redis.call('SADD', KEYS[5], ARGV[5])
+if added == 0 then return 0 end
+return redis.call('HINCRBY', KEYS[3], ARGV[2], 1) == 1 and 1 or 0
+`;
+
+// Removes connections; returns the ids of users who have none left. ARGV: conn ids.
+const LEAVE = `
+local gone = {}
+for i = 1, #ARGV do
+  local conn = ARGV[i]
+  if redis.call('ZREM', KEYS[1], conn) == 1 then
+    local user = redis.call('HGET', KEYS[2], conn)
+    redis.call('HDEL', KEYS[2], conn)
+    if user and redis.call('HINCRBY', KEYS[3], user, -1) <= 0 then
+      redis.call('HDEL', KEYS[3], user)
+      table.insert(gone, user .. '\\n' .. (redis.call('HGET', KEYS[4], user) or ''))
+      redis.call('HDEL', KEYS[4], user)
+    end
+  end
+end
+return gone
+`;
+
+export class RedisPresence implements PresenceStore {
+  /** This instance's connections, renewed by the heartbeat: room -> conn ids. */
+  private readonly mine = new Map<string, Set<string>>();
+  private readonly timer: NodeJS.Timeout;
+  private expired: (room: string, user: PublicUser) => void = () => {};
+
+  private readonly ttlMs: number;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    opts: { ttlMs?: number; heartbeatMs?: number } = {},
+  ) {
+    this.ttlMs = opts.ttlMs ?? PRESENCE_TTL_MS;
+    redis.defineCommand('strobePresenceJoin', { numberOfKeys: 5, lua: JOIN });
+    redis.defineCommand('strobePresenceLeave', { numberOfKeys: 4, lua: LEAVE });
+    this.timer = setInterval(() => void this.heartbeat().catch(() => {}), opts.heartbeatMs ?? HEARTBEAT_MS);
+    this.timer.unref();
+  }
+
+  /** Users whose every connection expired (their instance died) are reported here. */
+  onExpired(handler: (room: string, user: PublicUser) => void): void {
+    this.expired = handler;
+  }
+
+  private keys(room: string): string[] {
+    const base = `${this.prefix}pr:${room}:`;
+    return [`${base}conns`, `${base}owners`, `${base}counts`, `${base}names`];
+  }
+
+  async join(room: string, user: PublicUser, connId: string): Promise<boolean> {
+    let conns = this.mine.get(room);
+    if (!conns) this.mine.set(room, (conns = new Set()));
+    conns.add(connId);
+    const result = await this.scripts.strobePresenceJoin(
+      ...this.keys(room),
+      `${this.prefix}pr:rooms`,
+      connId,
+      user.id,
+      user.username,
+      Date.now() + this.ttlMs,
+      room,
+    );
+    return result === 1;
+  }
+
+  async leave(room: string, userId: string, connId: string): Promise<boolean> {
+    this.mine.get(room)?.delete(connId);
+    if (this.mine.get(room)?.size === 0) this.mine.delete(room);
+    const gone = (await this.scripts.strobePresenceLeave(...this.keys(room), connId)) as string[];
+    return gone.some((g) => g.startsWith(`${userId}\n`));
+  }
+
+  async list(room: string): Promise<PublicUser[]> {
+    const [conns, , , names] = this.keys(room);
+    // Connections past their expiry are not counted, even before a sweep removes them.
+    const live = await this.redis.zcount(conns!, Date.now(), '+inf');
+    if (live === 0) return [];
+    const all = await this.redis.hgetall(names!);
+    return Object.entries(all)
+      .map(([id, username]) => ({ id, username }))
+      .sort((a, b) => a.username.localeCompare(b.username));
+  }
+
+  /** Renews this instance's connections, then removes everyone's expired ones. */
+  async heartbeat(): Promise<void> {
+    const expiry = Date.now() + this.ttlMs;
+    const renew = this.redis.pipeline();
+    for (const [room, conns] of this.mine) for (const conn of conns) renew.zadd(this.keys(room)[0]!, 'XX', expiry, conn);
+    await renew.exec();
+    await this.sweep();
+  }
+
+  async sweep(): Promise<void> {
+    const rooms = await this.redis.smembers(`${this.prefix}pr:rooms`);
+    for (const room of rooms) {
+      const keys = this.keys(room);
+      const stale = await this.redis.zrangebyscore(keys[0]!, '-inf', Date.now());
+      if (stale.length === 0) {
+        if ((await this.redis.zcard(keys[0]!)) === 0) await this.redis.srem(`${this.prefix}pr:rooms`, room);
+        continue;
+      }
+      const gone = (await this.scripts.strobePresenceLeave(...keys, ...stale)) as string[];
+      for (const g of gone) {
+        const [id, username] = g.split('\n') as [string, string];
+        this.expired(room, { id, username });
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+  }
+
+  private get scripts(): { strobePresenceJoin(...a: (string | number)[]): Promise<unknown>; strobePresenceLeave(...a: string[]): Promise<unknown> } {
+    return this.redis as unknown as RedisPresence['scripts'];
+  }
+}
