@@ -104,7 +104,6 @@ export async function buildStrobe(
   });
 
   await app.register(fastifyCookie);
-  await app.register(fastifyMultipart);
   await app.register(fastifySwagger, {
     openapi: { info: { title: 'Strobe', version: '0.1.0', description: 'Real-time photo sharing and chat.' } },
   });
@@ -119,7 +118,12 @@ export async function buildStrobe(
     onSessionEnded: (sid) => realtime.endSession(sid),
   });
   chatRoutes(app, chat);
-  photosRoutes(app, { photos, cities, tmpDir: adapters.tmpDir });
+  // Multipart is parsed for the photo routes only: anywhere else a form is refused with 415, not
+  // parsed into a body that fails validation.
+  await app.register(async (scope) => {
+    await scope.register(fastifyMultipart);
+    photosRoutes(scope, { photos, cities, tmpDir: adapters.tmpDir });
+  });
   socialRoutes(app, { social, photos });
   citiesRoutes(app, cities);
   notificationsRoutes(app, notifications);

@@ -1,7 +1,7 @@
 // Picks the implementation of each port from the configuration. This is the only place that knows
 // which deployment is running.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, type Config } from '../config.js';
 import type { BlobStore } from '../ports/blobs.js';
@@ -52,7 +52,9 @@ export async function openAdapters(config: Config, opts: AdapterOptions = {}): P
   const presence = new MemoryPresence();
   const limiter = new MemoryRateLimiter();
   const jobs = new DbJobRunner(db, { exclusive: true, log: opts.log });
+  // Uploads being received when the process died are garbage: this process owns the data dir.
   const tmpDir = join(config.dataDir, 'tmp');
+  rmSync(tmpDir, { recursive: true, force: true });
   mkdirSync(tmpDir, { recursive: true });
   return {
     db,

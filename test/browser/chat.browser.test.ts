@@ -109,13 +109,18 @@ test('a refresh keeps you signed in', async () => {
   assert.deepEqual(errors, []);
 });
 
-test('the root sends you to the lobby when signed in, to the login page when not', async () => {
+test('the root is the latest wall for everyone; chat sends you to the lobby, or to log in first', async () => {
   const { page } = await open();
   await page.goto('/');
-  await page.waitForURL('**/login');
+  await page.getByRole('heading', { name: 'Latest' }).waitFor();
+  await page.goto('/chat');
+  await page.waitForURL('**/login?next=*');
   await register(page, uniqueName('frank'));
-  await page.goto('/');
+  await page.goto('/chat');
   await page.waitForURL('**/chat/lobby');
+  await page.goto('/');
+  await page.getByRole('heading', { name: 'Latest' }).waitFor();
+  assert.equal(new URL(page.url()).pathname, '/');
 });
 
 test('an XSS payload in a message shows literally', async () => {

@@ -41,9 +41,10 @@ if (await servicesUp(['redis'])) {
     await redis.connect();
     return redis;
   };
-  const closing = <T extends { close?(): Promise<void> }>(thing: T, redis: { disconnect(): void }): T => {
-    const own = thing.close?.bind(thing);
-    thing.close = async () => {
+  const closing = <T extends object>(thing: T, redis: { disconnect(): void }): T => {
+    const closable = thing as { close?: () => Promise<void> };
+    const own = closable.close?.bind(thing);
+    closable.close = async () => {
       await own?.();
       redis.disconnect();
     };

@@ -5,8 +5,14 @@ import type { PublicUser } from '../../src/shared/api.js';
 import { Alert } from './components/alert.js';
 import { TopBar, type NavItem } from './components/top-bar.js';
 import { ChatPage } from './pages/chat.js';
+import { CitiesPage } from './pages/cities.js';
+import { CityPage } from './pages/city.js';
+import { HomePage } from './pages/home.js';
+import { LatestPage } from './pages/latest.js';
 import { LoginPage } from './pages/login.js';
 import { NotFoundPage } from './pages/not-found.js';
+import { PhotoPage } from './pages/photo.js';
+import { ProfilePage } from './pages/profile.js';
 import { RegisterPage } from './pages/register.js';
 import { matchPath, navigate, useLocation, type Params } from './lib/router.js';
 import { loadSession, useSession } from './lib/session.js';
@@ -24,6 +30,22 @@ interface Route {
 const HOME_SIGNED_IN = '/chat/lobby';
 
 const routes: Route[] = [
+  { path: '/', access: 'any', title: () => 'Latest', render: (_p, user) => <LatestPage user={user} /> },
+  { path: '/home', access: 'member', title: () => 'Home', render: (_p, user) => <HomePage key={user!.id} user={user!} /> },
+  {
+    path: '/u/:username',
+    access: 'any',
+    title: (p) => p.username!,
+    render: (p, user) => <ProfilePage key={p.username} username={p.username!} user={user} />,
+  },
+  { path: '/cities', access: 'any', title: () => 'Cities', render: () => <CitiesPage /> },
+  {
+    path: '/cities/:slug',
+    access: 'any',
+    title: (p) => p.slug!,
+    render: (p, user) => <CityPage key={p.slug} slug={p.slug!} user={user} />,
+  },
+  { path: '/p/:id', access: 'any', title: () => 'Photo', render: (p, user) => <PhotoPage key={p.id} id={p.id!} user={user} /> },
   { path: '/login', access: 'guest', title: () => 'Log in', render: () => <LoginPage /> },
   { path: '/register', access: 'guest', title: () => 'Sign up', render: () => <RegisterPage /> },
   {
@@ -35,11 +57,15 @@ const routes: Route[] = [
 ];
 
 const redirects: Record<string, (user: PublicUser | null) => string> = {
-  '/': (user) => (user ? HOME_SIGNED_IN : '/login'),
   '/chat': () => HOME_SIGNED_IN,
 };
 
-const nav: NavItem[] = [{ href: HOME_SIGNED_IN, label: 'Chat', section: '/chat', members: true }];
+const nav: NavItem[] = [
+  { href: '/', label: 'Latest', section: '/', exact: true },
+  { href: '/home', label: 'Home', section: '/home', members: true },
+  { href: '/cities', label: 'Cities', section: '/cities' },
+  { href: HOME_SIGNED_IN, label: 'Chat', section: '/chat', members: true },
+];
 
 type Resolved = { redirect: string } | { route: Route; params: Params } | { notFound: true };
 

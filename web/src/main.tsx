@@ -3,6 +3,7 @@ import { App } from './app.js';
 import { clearOutbox } from './chat/outbox.js';
 import { live } from './lib/live.js';
 import { loadSession, session } from './lib/session.js';
+import { startOwnPhotos } from './photos/own-photos.js';
 import './styles.css';
 
 render(<App />, document.getElementById('app')!);
@@ -10,6 +11,7 @@ render(<App />, document.getElementById('app')!);
 // The socket authenticates with the cookie at handshake time, so it starts in parallel with
 // /api/me and redoes the handshake whenever a different user (or nobody) is signed in.
 live.start();
+startOwnPhotos();
 void loadSession().then(() => {
   let userId = signedInId();
   session.subscribe(() => {

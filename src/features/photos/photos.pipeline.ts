@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { enqueue } from '../../jobs/outbox.js';
 import { blobKey, type BlobStore } from '../../ports/blobs.js';
 import type { RealtimeBus } from '../../ports/bus.js';
-import type { Db } from '../../ports/db.js';
+import type { Db, Queryable } from '../../ports/db.js';
 import type { JobRunner } from '../../ports/jobs.js';
 import type { CitiesService } from '../cities/cities.service.js';
 import type { NotificationsService } from '../notifications/notifications.service.js';
@@ -70,6 +70,12 @@ export async function resize(deps: PipelineDeps, photoId: string): Promise<void>
   // The position is used here, for the city, and then dropped with the original.
   const cityId = photo.city_id ?? (image.gps ? ((await deps.cities.nearest(image.gps.lat, image.gps.lon))?.id ?? null) : null);
   const ready = await deps.db.tx(async (q) => {
+    // Variants are shared by identical photos. Holding their locks, make sure the files are there:
+    // a purge for another photo with the same content may have removed them since the writes above,
+    // and none can remove them once this commits a row that refers to them.
+    await lockBlobs(q, [thumbKey, displayKey]);
+    if (!(await deps.media.stat(thumbKey))) await deps.media.put(thumbKey, image.thumb.data);
+    if (!(await deps.media.stat(displayKey))) await deps.media.put(displayKey, image.display.data);
     const done = await markReady(q, photoId, {
       width: image.width,
       height: image.height,
@@ -137,10 +143,18 @@ export async function fanout(deps: PipelineDeps, photoId: string): Promise<void>
   }
 }
 
-/** Deletes the blobs that no photo refers to any more (two photos can share content). */
+/** Deletes the blobs that no photo refers to any more (two photos can share content), under their locks. */
 async function purge(deps: PipelineDeps, keys: { media: string[]; uploads: string[] }): Promise<void> {
-  for (const key of await unreferencedKeys(deps.db, keys.media, 'media')) await deps.media.delete(key);
-  for (const key of await unreferencedKeys(deps.db, keys.uploads, 'upload')) await deps.uploads.delete(key);
+  await deps.db.tx(async (q) => {
+    await lockBlobs(q, [...keys.media, ...keys.uploads]);
+    for (const key of await unreferencedKeys(q, keys.media, 'media')) await deps.media.delete(key);
+    for (const key of await unreferencedKeys(q, keys.uploads, 'upload')) await deps.uploads.delete(key);
+  });
+}
+
+/** Transaction-scoped locks per blob key, in a fixed order so two holders never deadlock. */
+async function lockBlobs(q: Queryable, keys: string[]): Promise<void> {
+  for (const key of [...new Set(keys)].sort()) await q.query('select pg_advisory_xact_lock(hashtext($1))', [key]);
 }
 
 async function readAll(store: BlobStore, key: string): Promise<Buffer | null> {

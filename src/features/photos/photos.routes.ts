@@ -26,11 +26,13 @@ export function photosRoutes(app: AppInstance, deps: { photos: PhotosService; ci
       if (!req.viewer) throw errors.unauthenticated();
       await photos.admitUpload(req.viewer);
       const upload = await receiveUpload(req, deps.tmpDir);
+      let photo;
       try {
-        return reply.code(202).send({ photo: await photos.accept(req.viewer, upload) });
+        photo = await photos.accept(req.viewer, upload);
       } finally {
-        await upload.discard();
+        await upload.discard(); // before answering, so a crash right after the 202 leaves nothing behind
       }
+      return reply.code(202).send({ photo });
     },
   );
 

@@ -1,5 +1,6 @@
 // Photos as users see them: upload (accepted at once, processed by jobs), read, like, delete, and
 // the feeds. What happens after an upload is in photos.pipeline.ts.
+import { randomBytes } from 'node:crypto';
 import { AppError, errors } from '../../errors.js';
 import { enqueue } from '../../jobs/outbox.js';
 import { blobKey, type BlobStore } from '../../ports/blobs.js';
@@ -54,7 +55,9 @@ export class PhotosService {
       if (err instanceof ImageRejected) throw new AppError(err.problem, 422, err.message);
       throw err;
     }
-    const key = blobKey(file.sha256, ext);
+    // Originals get a key of their own, not their content hash: two uploads of the same bytes must
+    // not share a file that the first one's cleanup would delete under the second.
+    const key = blobKey(randomBytes(32).toString('hex'), ext);
     await this.deps.uploads.put(key, { path: file.path });
     const id = await this.deps.db.tx(async (q) => {
       const photoId = await insertPhoto(q, { ownerId: viewer.id, caption, cityId, uploadKey: key });

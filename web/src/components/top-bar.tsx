@@ -3,20 +3,26 @@ import type { PublicUser } from '../../../src/shared/api.js';
 import { errorMessage } from '../lib/api.js';
 import { navigate } from '../lib/router.js';
 import { logout } from '../lib/session.js';
+import { userHref } from '../photos/format.js';
 import { ConnStatus } from './conn-status.js';
+import { PlusIcon } from './icons.js';
 import { Link } from './link.js';
+import { NotificationBell } from './notifications/notification-bell.js';
+import { UploadDialog } from './photos/upload-dialog.js';
 
 export interface NavItem {
   href: string;
   label: string;
-  /** Highlighted while the path starts with this. */
+  /** Highlighted while the path starts with this (or is exactly this, with `exact`). */
   section: string;
+  exact?: boolean;
   members?: boolean;
 }
 
 export function TopBar({ user, nav, path }: { user: PublicUser | null; nav: NavItem[]; path: string }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [uploading, setUploading] = useState(false);
   const onLogout = async () => {
     setBusy(true);
     setError(null);
@@ -42,7 +48,7 @@ export function TopBar({ user, nav, path }: { user: PublicUser | null; nav: NavI
             key={item.href}
             href={item.href}
             class="topbar__link"
-            aria-current={path.startsWith(item.section) ? 'page' : undefined}
+            aria-current={(item.exact ? path === item.section : path.startsWith(item.section)) ? 'page' : undefined}
           >
             {item.label}
           </Link>
@@ -52,9 +58,14 @@ export function TopBar({ user, nav, path }: { user: PublicUser | null; nav: NavI
         <ConnStatus />
         {user ? (
           <>
-            <span class="topbar__user" data-testid="current-user" title={`Signed in as ${user.username}`}>
+            <button type="button" class="btn btn--small topbar__upload" onClick={() => setUploading(true)} data-testid="upload-open">
+              <PlusIcon size={16} />
+              <span class="topbar__upload-label">Upload</span>
+            </button>
+            <NotificationBell key={user.id} />
+            <Link href={userHref(user.username)} class="topbar__user" data-testid="current-user" title={`Signed in as ${user.username}: your profile`}>
               {user.username}
-            </span>
+            </Link>
             <button type="button" class="btn btn--small btn--ghost" onClick={onLogout} disabled={busy} data-testid="logout">
               Log out
             </button>
@@ -75,6 +86,7 @@ export function TopBar({ user, nav, path }: { user: PublicUser | null; nav: NavI
           {error}
         </div>
       )}
+      {user && uploading && <UploadDialog user={user} onClose={() => setUploading(false)} />}
     </header>
   );
 }

@@ -22,7 +22,7 @@ export function setUnauthorizedHandler(handler: () => void): void {
   onUnauthorized = handler;
 }
 
-export async function api<T>(method: Method, path: string, body?: unknown): Promise<T> {
+export async function api<T>(method: Method, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   // No content-type without a body: servers rightly refuse an empty JSON body.
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -33,27 +33,35 @@ export async function api<T>(method: Method, path: string, body?: unknown): Prom
       headers,
       credentials: 'same-origin',
       body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
     });
-  } catch {
+  } catch (err) {
+    // The caller gave up on purpose (a newer search replaced it): not a network problem.
+    if (signal?.aborted) throw err;
     throw new ApiError('NETWORK', 'Cannot reach the server. Check your connection and try again.', 0);
   }
   if (res.status === 204) return undefined as T;
   const payload: unknown = await res.json().catch(() => undefined);
   if (!res.ok) {
-    const error = toApiError(res, payload);
-    if (res.status === 401 && onUnauthorized && !path.startsWith('/api/auth/')) onUnauthorized();
-    throw error;
+    if (res.status === 401 && !path.startsWith('/api/auth/')) reportUnauthorized();
+    throw toApiError(res.status, res.statusText, payload);
   }
   return payload as T;
 }
 
-function toApiError(res: Response, payload: unknown): ApiError {
+/** For requests made outside api() (the XHR upload): a 401 means the session is gone. */
+export function reportUnauthorized(): void {
+  onUnauthorized?.();
+}
+
+/** The contract's error body as an ApiError, or a generic one when the body is not that. */
+export function toApiError(status: number, statusText: string, payload: unknown): ApiError {
   const body = payload as Partial<ApiErrorBody> | undefined;
   const err = body?.error;
   if (err && typeof err.code === 'string' && typeof err.message === 'string') {
-    return new ApiError(err.code, err.message, res.status);
+    return new ApiError(err.code, err.message, status);
   }
-  return new ApiError(`HTTP_${res.status}`, `The server answered ${res.status} ${res.statusText}.`.trim(), res.status);
+  return new ApiError(`HTTP_${status}`, `The server answered ${status} ${statusText}.`.trim(), status);
 }
 
 /** A message for anything caught in a UI handler. */
