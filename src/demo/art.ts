@@ -44,11 +44,12 @@ export async function makeDemoPhoto(random: () => number, place: Place): Promise
   const lon = place.lon + (random() - 0.5) * 0.08;
   return sharp(Buffer.from(svg))
     .jpeg({ quality: 82 })
-    .withExif({ IFD0: { Make: 'Strobe', Model: 'Demo' }, IFD3: gps(lat, lon) })
+    .withExif({ IFD0: { Make: 'Strobe', Model: 'Demo' }, IFD3: gpsExif(lat, lon) })
     .toBuffer();
 }
 
-function gps(lat: number, lon: number): Record<string, string> {
+/** EXIF GPS tags (IFD3) for sharp's withExif, as a phone writes them: degrees, minutes, seconds. */
+export function gpsExif(lat: number, lon: number): Record<string, string> {
   const dms = (v: number) => {
     const a = Math.abs(v);
     const d = Math.floor(a);

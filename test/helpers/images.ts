@@ -1,27 +1,17 @@
 // Test images made on the spot: no binary fixtures in the repo, no downloads.
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
+import { gpsExif } from '../../src/demo/art.js';
 
 /** A noisy JPEG (noise keeps it photo-sized), optionally with EXIF orientation and GPS. */
 export async function makeJpeg(opts: { width: number; height: number; orientation?: number; gps?: { lat: number; lon: number } }): Promise<Buffer> {
   let img = sharp({
     create: { width: opts.width, height: opts.height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } },
   }).jpeg({ quality: 85 });
-  const IFD3 = opts.gps ? gpsIfd(opts.gps) : undefined;
+  const IFD3 = opts.gps ? gpsExif(opts.gps.lat, opts.gps.lon) : undefined;
   if (IFD3) img = img.withExif({ IFD0: { Make: 'StrobeTestCam' }, IFD3 });
   if (opts.orientation) img = img.withMetadata({ orientation: opts.orientation });
   return img.toBuffer();
-}
-
-function gpsIfd({ lat, lon }: { lat: number; lon: number }): Record<string, string> {
-  const dms = (v: number) => {
-    const a = Math.abs(v);
-    const d = Math.floor(a);
-    const m = Math.floor((a - d) * 60);
-    const s = Math.round(((a - d) * 60 - m) * 60 * 100);
-    return `${d}/1 ${m}/1 ${s}/100`;
-  };
-  return { GPSLatitudeRef: lat < 0 ? 'S' : 'N', GPSLatitude: dms(lat), GPSLongitudeRef: lon < 0 ? 'W' : 'E', GPSLongitude: dms(lon) };
 }
 
 export async function makePng(width: number, height: number): Promise<Buffer> {

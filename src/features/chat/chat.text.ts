@@ -1,16 +1,9 @@
-// What a chat line becomes before it is stored: control characters out (newlines and tabs stay),
-// `/me ` turns it into an action. It stays text: rendering is the client's job, never as HTML.
+// What a chat line becomes before it is stored: sanitized (shared/text.ts), and `/me ` turns it
+// into an action.
 import { LIMITS, type ChatKind } from '../../shared/api.js';
-
-// C0 and C1 controls except \t and \n, plus DEL and the bidi overrides that can disguise text.
-const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
+import { sanitizeText } from '../../shared/text.js';
 
 export type ParsedChat = { ok: true; text: string; kind: ChatKind } | { ok: false; message: string };
-
-/** Newlines normalized, control and bidi-override characters removed, ends trimmed. */
-export function sanitizeText(raw: string): string {
-  return raw.replace(/\r\n?/g, '\n').replace(CONTROL, '').trim();
-}
 
 export function parseChatText(raw: unknown): ParsedChat {
   if (typeof raw !== 'string') return { ok: false, message: '`text` must be a string.' };
