@@ -62,3 +62,21 @@ export async function freshPostgres(): Promise<{ url: string; dispose(): Promise
     },
   };
 }
+
+/** A new RabbitMQ vhost (guest may use it) for one test; deleted by the disposer. */
+export async function freshVhost(): Promise<{ url: string; dispose(): Promise<void> }> {
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  const run = promisify(execFile);
+  const name = `strobe_${RUN_ID}_${randomBytes(3).toString('hex')}`;
+  await run('rabbitmqctl', ['add_vhost', name], { timeout: 30_000 });
+  await run('rabbitmqctl', ['set_permissions', '-p', name, 'guest', '.*', '.*', '.*'], { timeout: 30_000 });
+  const url = new URL(SERVICES.amqp);
+  url.pathname = `/${encodeURIComponent(name)}`;
+  return {
+    url: url.toString(),
+    async dispose() {
+      await run('rabbitmqctl', ['delete_vhost', name], { timeout: 30_000 }).catch(() => {});
+    },
+  };
+}

@@ -4,6 +4,7 @@ import { CITY_DATASET, loadCities } from '../../../features/cities/cities.datase
 import accountsAndChat from './001-accounts-and-chat.js';
 import jobs from './002-jobs.js';
 import photosAndSocial from './003-photos-and-social.js';
+import jobsSent from './005-jobs-sent.js';
 
 export interface Migration {
   version: number;
@@ -18,4 +19,5 @@ export const migrations: readonly Migration[] = [
   { version: 2, name: 'jobs', sql: jobs },
   { version: 3, name: 'photos-and-social', sql: photosAndSocial },
   { version: 4, name: `cities-from-${CITY_DATASET}`, run: loadCities },
+  { version: 5, name: 'jobs-sent', sql: jobsSent },
 ];

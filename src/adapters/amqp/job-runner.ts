@@ -1,0 +1,124 @@
+// Cluster job runner: consumes RabbitMQ queues with manual acks and a prefetch. A failed attempt is
+// re-published (with confirms) to the retry queue of its attempt, whose TTL is the back-off and
+// which dead-letters it back to the job queue; after the last attempt it goes to the job's dead
+// queue with its error, and the handler's onDead runs. Only then is the delivery acked, so a crash
+// at any point means a redelivery, which idempotent handlers absorb.
+import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
+import { DEFAULT_RETRY, type HandlerOptions, type Job, type JobHandler, type JobName, type JobRunner, type RetryPolicy } from '../../ports/jobs.js';
+import type { AmqpConnection } from './connection.js';
+import { deadQueueOf, declareJob, queueOf, retryQueueOf } from './topology.js';
+
+export interface AmqpRunnerOptions {
+  retry?: RetryPolicy;
+  /** Unacknowledged deliveries per worker: jobs run at once. */
+  prefetch?: number;
+  /** Consume only these job names (`strobe worker --queues`). */
+  only?: readonly string[];
+  log?: { error(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+}
+
+interface Registered {
+  run: JobHandler<JobName>;
+  opts: HandlerOptions<JobName>;
+}
+
+export class AmqpJobRunner implements JobRunner {
+  private readonly handlers = new Map<JobName, Registered>();
+  private readonly retry: RetryPolicy;
+  private channel: ConfirmChannel | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+  private running = false;
+
+  constructor(
+    private readonly conn: AmqpConnection,
+    private readonly opts: AmqpRunnerOptions = {},
+  ) {
+    this.retry = opts.retry ?? DEFAULT_RETRY;
+  }
+
+  handle<N extends JobName>(name: N, handler: JobHandler<N>, opts: HandlerOptions<N> = {}): void {
+    this.handlers.set(name, { run: handler, opts } as unknown as Registered);
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    await this.conn.onReady(async (c) => {
+      if (!this.running) return;
+      const ch = await c.createConfirmChannel();
+      await ch.prefetch(this.opts.prefetch ?? 2);
+      ch.on('close', () => {
+        if (this.channel === ch) this.channel = undefined;
+      });
+      for (const [name] of this.handlers) {
+        if (this.opts.only && !this.opts.only.includes(name)) continue;
+        await declareJob(ch, name, this.retry);
+        await ch.consume(queueOf(name), (msg) => msg && this.track(this.deliver(ch, name, msg)), { noAck: false });
+      }
+      this.channel = ch;
+    });
+  }
+
+  /** Stops taking jobs and waits for the running ones; unacked deliveries go back to their queues. */
+  async stop(): Promise<void> {
+    this.running = false;
+    const ch = this.channel;
+    this.channel = undefined;
+    // Cancelling the consumers first: nothing new arrives while the running jobs finish and ack.
+    if (ch) for (const tag of this.consumerTags(ch)) await ch.cancel(tag).catch(() => {});
+    await Promise.allSettled([...this.inFlight]);
+    await ch?.close().catch(() => {});
+  }
+
+  private consumerTags(ch: ConfirmChannel): string[] {
+    return Object.keys((ch as unknown as { consumers?: Record<string, unknown> }).consumers ?? {});
+  }
+
+  private track(p: Promise<void>): void {
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
+  }
+
+  private async deliver(ch: ConfirmChannel, name: JobName, msg: ConsumeMessage): Promise<void> {
+    const handler = this.handlers.get(name)!;
+    let job: Job;
+    try {
+      const body = JSON.parse(msg.content.toString('utf8')) as { id: string; payload: Job['payload'] };
+      job = { id: String(body.id), name, payload: body.payload, attempt: Number(msg.properties.headers?.['x-attempt'] ?? 1) };
+    } catch {
+      // A message no handler can read is dead on arrival: kept for the admin page, not retried.
+      ch.sendToQueue(deadQueueOf(name), msg.content, { persistent: true, headers: { 'x-error': 'unreadable message' } });
+      await ch.waitForConfirms().catch(() => {});
+      ch.ack(msg);
+      return;
+    }
+    try {
+      await handler.run(job);
+      ch.ack(msg);
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      try {
+        await this.failed(ch, handler, job, msg, error);
+        ch.ack(msg);
+      } catch (e) {
+        // The channel went away: the delivery returns to its queue by itself.
+        this.opts.log?.warn({ err: e, job: job.id }, 'recording a job failure failed');
+      }
+    }
+  }
+
+  private async failed(ch: ConfirmChannel, handler: Registered, job: Job, msg: ConsumeMessage, error: string): Promise<void> {
+    const headers = { ...msg.properties.headers, 'x-attempt': job.attempt + 1, 'x-error': error.slice(0, 1_000) };
+    if (job.attempt >= this.retry.maxAttempts) {
+      await handler.opts.onDead?.(job, error);
+      ch.sendToQueue(deadQueueOf(job.name), msg.content, { persistent: true, contentType: 'application/json', headers });
+    } else {
+      ch.sendToQueue(retryQueueOf(job.name, job.attempt, this.retry.backoffMs(job.attempt)), msg.content, {
+        persistent: true,
+        contentType: 'application/json',
+        headers,
+      });
+    }
+    await ch.waitForConfirms();
+  }
+}

@@ -1,0 +1,101 @@
+// The outbox relay: moves committed jobs from the jobs table to RabbitMQ. A batch is claimed with
+// FOR UPDATE SKIP LOCKED (any number of relays can run), published with publisher confirms, and
+// marked 'sent' in the same transaction, so a crash either leaves the rows pending (published again
+// later: consumers are idempotent) or marks only what the broker confirmed.
+import type { ConfirmChannel } from 'amqplib';
+import type { Db } from '../../ports/db.js';
+import { DEFAULT_RETRY, JOB_NAMES, type RetryPolicy } from '../../ports/jobs.js';
+import type { AmqpConnection } from './connection.js';
+import { declareJob, EXCHANGE } from './topology.js';
+
+export interface RelayOptions {
+  pollMs?: number;
+  batch?: number;
+  retry?: RetryPolicy;
+  log?: { warn(obj: object, msg: string): void };
+}
+
+export class OutboxRelay {
+  private channel: ConfirmChannel | undefined;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly conn: AmqpConnection,
+    private readonly opts: RelayOptions = {},
+  ) {}
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    await this.conn.onReady(async (c) => {
+      const ch = await c.createConfirmChannel();
+      // Declared before the first publish: a message to a queue that does not exist yet is lost.
+      for (const job of JOB_NAMES) await declareJob(ch, job, this.opts.retry ?? DEFAULT_RETRY);
+      ch.on('close', () => {
+        if (this.channel === ch) this.channel = undefined;
+      });
+      this.channel = ch;
+      this.wake?.();
+    });
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    await this.channel?.close().catch(() => {});
+    this.channel = undefined;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let sent = 0;
+      if (this.channel) {
+        sent = await this.relayBatch(this.channel).catch((err: unknown) => {
+          this.opts.log?.warn({ err }, 'relaying jobs to RabbitMQ failed; will retry');
+          return 0;
+        });
+      }
+      if (sent === 0) await this.idle();
+    }
+  }
+
+  private idle(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, this.opts.pollMs ?? 100);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.wake = undefined;
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  private relayBatch(ch: ConfirmChannel): Promise<number> {
+    return this.db.tx(async (q) => {
+      const rows = await q.query<{ id: string; name: string; payload: unknown }>(
+        `select id, name, payload from jobs where status = 'pending' and run_at <= now()
+         order by id limit $1 for update skip locked`,
+        [this.opts.batch ?? 100],
+      );
+      if (rows.length === 0) return 0;
+      for (const row of rows) {
+        ch.publish(EXCHANGE, row.name, Buffer.from(JSON.stringify({ id: row.id, name: row.name, payload: row.payload })), {
+          persistent: true,
+          contentType: 'application/json',
+          messageId: row.id,
+          headers: { 'x-attempt': 1 },
+        });
+      }
+      await ch.waitForConfirms();
+      await q.query(`update jobs set status = 'sent', finished_at = now() where id = any($1::bigint[])`, [rows.map((r) => r.id)]);
+      return rows.length;
+    });
+  }
+}
