@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, type Config } from '../config.js';
+import type { Config } from '../config.js';
 import type { BlobStore } from '../ports/blobs.js';
 import type { RealtimeBus } from '../ports/bus.js';
 import type { Db } from '../ports/db.js';
@@ -11,6 +11,7 @@ import type { JobRunner } from '../ports/jobs.js';
 import type { PresenceStore } from '../ports/presence.js';
 import type { RateLimiter } from '../ports/rate-limit.js';
 import type { SessionStore } from '../ports/sessions.js';
+import { openClusterAdapters } from './cluster.js';
 import { DbJobRunner } from './db/job-runner.js';
 import { migrate } from './db/migrate.js';
 import { openPglite } from './db/pglite.js';
@@ -38,13 +39,16 @@ export interface Adapters {
 }
 
 export interface AdapterOptions {
-  log?: { error(obj: object, msg: string): void };
+  log?: { error(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  /** Job names this process consumes (`strobe worker --queues`); all when absent. */
+  queues?: readonly string[];
 }
 
 export async function openAdapters(config: Config, opts: AdapterOptions = {}): Promise<Adapters> {
-  if (config.mode === 'cluster') {
-    throw new ConfigError('DATABASE_URL', 'cluster mode (DATABASE_URL, REDIS_URL, AMQP_URL) is not in this version of Strobe yet; unset them to run embedded');
-  }
+  return config.mode === 'cluster' ? openClusterAdapters(config, opts) : openEmbeddedAdapters(config, opts);
+}
+
+async function openEmbeddedAdapters(config: Config, opts: AdapterOptions): Promise<Adapters> {
   const db = await openPglite(join(config.dataDir, 'db'));
   await migrate(db);
   const sessions = new DbSessionStore(db);

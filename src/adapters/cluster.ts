@@ -1,0 +1,76 @@
+// Cluster mode: PostgreSQL for data and the job outbox, Redis for sessions, realtime, presence and
+// rate limits, RabbitMQ for jobs, and a photo directory shared by every process (one host or a
+// shared volume). Every process also runs an outbox relay, so jobs reach RabbitMQ whichever
+// instance committed them.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from '../config.js';
+import { AmqpConnection } from './amqp/connection.js';
+import { AmqpJobRunner } from './amqp/job-runner.js';
+import { OutboxRelay } from './amqp/relay.js';
+import { migrate } from './db/migrate.js';
+import { FsBlobStore } from './fs/blobs.js';
+import type { AdapterOptions, Adapters } from './index.js';
+import { openPostgres } from './pg/db.js';
+import { RedisBus } from './redis/bus.js';
+import { openRedis, ready } from './redis/connection.js';
+import { RedisPresence } from './redis/presence.js';
+import { RedisRateLimiter } from './redis/rate-limit.js';
+import { RedisSessionStore } from './redis/sessions.js';
+
+/** Temporary upload files older than this belong to a process that died. */
+const STALE_UPLOAD_MS = 60 * 60_000;
+
+export async function openClusterAdapters(config: Config, opts: AdapterOptions): Promise<Adapters> {
+  const warn = (obj: object, msg: string) => opts.log?.warn(obj, msg);
+  const db = await openPostgres(config.databaseUrl!, { onError: (err) => warn({ err }, 'PostgreSQL connection error') });
+  await migrate(db); // idempotent, and serialized by an advisory lock when instances start together
+  const prefix = config.redisPrefix;
+  const redis = await ready(openRedis(config.redisUrl!, 'strobe', { onError: (err) => warn({ err }, 'Redis connection error') }));
+  const sub = openRedis(config.redisUrl!, 'strobe-sub', { onError: (err) => warn({ err }, 'Redis subscriber error') });
+  const bus = await RedisBus.open(redis, sub, { prefix, windowMs: config.replayWindowMs, maxEvents: config.replayMaxEvents });
+  const presence = new RedisPresence(redis, prefix);
+  const amqp = new AmqpConnection(config.amqpUrl!, { warn });
+  await amqp.connect();
+  const relay = new OutboxRelay(db, amqp, { log: { warn } });
+  await relay.start();
+  const jobs = new AmqpJobRunner(amqp, { only: opts.queues, log: { error: (o, m) => opts.log?.error(o, m), warn } });
+  const tmpDir = join(config.dataDir, 'tmp', randomBytes(6).toString('hex'));
+  mkdirSync(tmpDir, { recursive: true });
+  removeStaleUploads(join(config.dataDir, 'tmp'));
+  return {
+    db,
+    sessions: new RedisSessionStore(redis, prefix),
+    bus,
+    presence,
+    limiter: new RedisRateLimiter(redis, prefix),
+    jobs,
+    media: new FsBlobStore(join(config.dataDir, 'media')),
+    uploads: new FsBlobStore(join(config.dataDir, 'uploads')),
+    tmpDir,
+    sessionSecret: config.sessionSecret!,
+    async close() {
+      await jobs.stop();
+      await relay.stop();
+      await amqp.close();
+      await presence.close();
+      await bus.close();
+      await db.close();
+      rmSync(tmpDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Other processes share the directory: only what is old enough to be abandoned goes. */
+function removeStaleUploads(root: string): void {
+  const cutoff = Date.now() - STALE_UPLOAD_MS;
+  for (const dir of readdirSync(root)) {
+    const path = join(root, dir);
+    try {
+      if (statSync(path).mtimeMs < cutoff) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // raced with its owner removing it
+    }
+  }
+}
