@@ -54,6 +54,8 @@ export interface Roles {
   web: boolean;
   /** Background jobs. */
   worker: boolean;
+  /** The job names a worker consumes (`strobe worker --queues`); all when absent. */
+  queues?: readonly string[];
 }
 
 export async function buildStrobe(
@@ -73,7 +75,7 @@ export async function buildStrobe(
   }).withTypeProvider<TypeBoxTypeProvider>();
   // The API speaks JSON only: any other body is refused with 415 instead of failing validation.
   app.removeContentTypeParser('text/plain');
-  const adapters = await openAdapters(config, { log: app.log });
+  const adapters = await openAdapters(config, { log: app.log, queues: roles.queues });
 
   const sessions = new Sessions({
     store: adapters.sessions,

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { openAdapters } from './adapters/index.js';
 import { ConfigError, loadConfig } from './config.js';
+import { JOB_NAMES } from './ports/jobs.js';
 import { serve } from './server.js';
 
 const HELP = `Strobe: real-time photo sharing and chat.
@@ -10,7 +11,9 @@ Usage: strobe <command> [options]
 
 Commands:
   start      run every role in one process (what \`npm start\` runs)
-  web        run the web role: HTTP and realtime
+  web        run the web role: HTTP and realtime (cluster mode; embedded runs every role)
+  worker     run the worker role: background jobs (cluster mode)
+               --queues <a,b>     only these jobs, e.g. photo.resize (all by default)
   migrate    bring the database schema up to date (idempotent)
   demo       bring a running Strobe to life: demo users, follows, photos across cities, chat
                --url <url>        the Strobe to talk to (http://127.0.0.1:$PORT, PORT 3000)
@@ -38,6 +41,7 @@ async function main(argv: string[]): Promise<number> {
       users: { type: 'string' },
       'chat-rate': { type: 'string' },
       duration: { type: 'string' },
+      queues: { type: 'string' },
     },
   });
   const command = positionals[0];
@@ -49,9 +53,17 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig(process.env);
   switch (command) {
     case 'start':
-    case 'web':
       await serve(config);
       return -1; // keeps running until a signal
+    case 'web':
+      // One embedded process holds the database: it must run the jobs too.
+      await serve(config, { web: true, worker: config.mode === 'embedded' });
+      return -1;
+    case 'worker': {
+      if (config.mode === 'embedded') throw new ConfigError('DATABASE_URL', 'a separate worker needs cluster mode (DATABASE_URL, REDIS_URL, AMQP_URL); `strobe start` runs the jobs in embedded mode');
+      await serve(config, { web: false, worker: true, queues: parseQueues(values.queues) });
+      return -1;
+    }
     case 'migrate': {
       const adapters = await openAdapters(config);
       await adapters.close();
@@ -62,6 +74,16 @@ async function main(argv: string[]): Promise<number> {
       console.error(`strobe: unknown command "${command}"\n\n${HELP}`);
       return 2;
   }
+}
+
+function parseQueues(raw: string | boolean | undefined): string[] | undefined {
+  if (typeof raw !== 'string') return undefined;
+  const queues = raw.split(',').map((q) => q.trim()).filter(Boolean);
+  const unknown = queues.filter((q) => !(JOB_NAMES as readonly string[]).includes(q));
+  if (queues.length === 0 || unknown.length > 0) {
+    throw new ConfigError('--queues', `must be a comma-separated list of ${JOB_NAMES.filter((n) => n !== 'test.echo').join(', ')}`);
+  }
+  return queues;
 }
 
 async function demo(values: Record<string, string | boolean | undefined>): Promise<number> {

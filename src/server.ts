@@ -1,16 +1,20 @@
 // Runs a Strobe instance: listens, and drains on SIGTERM/SIGINT within 10 s.
 import type { Config } from './config.js';
-import { buildStrobe } from './app.js';
+import { buildStrobe, type Roles } from './app.js';
 
 const DRAIN_DEADLINE_MS = 10_000;
 
-export async function serve(config: Config): Promise<void> {
-  const strobe = await buildStrobe(config, { level: config.logLevel });
+export async function serve(config: Config, roles: Roles = { web: true, worker: true }): Promise<void> {
+  const strobe = await buildStrobe(config, { level: config.logLevel }, roles);
   const { app } = strobe;
-  await app.listen({ port: config.port, host: config.host });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  app.log.info({ instance: strobe.instanceId, mode: config.mode, port }, `Strobe is up: http://localhost:${port}`);
+  if (roles.web) {
+    await app.listen({ port: config.port, host: config.host });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    app.log.info({ instance: strobe.instanceId, mode: config.mode, port, roles }, `Strobe is up: http://localhost:${port}`);
+  } else {
+    app.log.info({ instance: strobe.instanceId, mode: config.mode, roles }, 'Strobe worker is up');
+  }
 
   let stopping = false;
   const stop = (signal: string) => {
