@@ -1,51 +1,12 @@
 // The browser app against the real server: accounts, live chat, presence, XSS safety.
 // Needs the built bundle: `npx vite build`, then `node --import tsx --test test/browser/chat.browser.test.ts`.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { assertWebBuilt, launchBrowser, openPage, type OpenPage } from '../helpers/browser.js';
-import { startServer } from '../helpers/server.js';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { browserApp, PASSWORD, register, uniqueName, waitConnected } from '../helpers/browser-app.js';
 
-let server: Awaited<ReturnType<typeof startServer>>;
-let browser: Browser;
-const opened: OpenPage[] = [];
-
-before(async () => {
-  assertWebBuilt();
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  for (const o of opened) await o.context.close().catch(() => {});
-  await browser?.close();
-  await server?.close();
-});
-
-const PASSWORD = 'correct horse battery';
-
-function uniqueName(prefix: string): string {
-  return `${prefix}_${randomBytes(4).toString('hex')}`;
-}
-
-async function open(): Promise<OpenPage> {
-  const o = await openPage(browser, server.url);
-  opened.push(o);
-  return o;
-}
-
-async function register(page: Page, username: string): Promise<void> {
-  await page.goto('/register');
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.waitForURL('**/chat/lobby');
-}
-
-async function waitConnected(page: Page): Promise<void> {
-  await page.locator('[data-testid="conn-status"][data-state="connected"]').waitFor();
-}
+const app = browserApp();
+const { open } = app;
 
 async function send(page: Page, text: string): Promise<void> {
   const composer = page.getByTestId('composer');
@@ -151,7 +112,7 @@ test("a refused registration shows the server's message", async () => {
     [uniqueName('erin'), 'short'],
   ] as const) {
     // Learn what the server says for this input, then expect the page to say exactly that.
-    const res = await fetch(`${server.url}/api/auth/register`, {
+    const res = await fetch(`${app.url}/api/auth/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username, password }),

@@ -2,53 +2,13 @@
 // walls for signed-out visitors, captions as text, live follow and like counts, notifications.
 // Needs the built bundle: `npx vite build`, then `node --import tsx --test test/browser/photos.browser.test.ts`.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { after, before, test } from 'node:test';
-import type { APIRequestContext, Browser, Page } from 'playwright-core';
+import { test } from 'node:test';
+import type { APIRequestContext, Page } from 'playwright-core';
 import type { Photo } from '../../src/shared/api.js';
-import { assertWebBuilt, launchBrowser, openPage, type OpenPage } from '../helpers/browser.js';
+import { browserApp, register, uniqueName, waitConnected } from '../helpers/browser-app.js';
 import { makeJpeg, pngClaiming } from '../helpers/images.js';
-import { startServer } from '../helpers/server.js';
 
-let server: Awaited<ReturnType<typeof startServer>>;
-let browser: Browser;
-const opened: OpenPage[] = [];
-
-before(async () => {
-  assertWebBuilt();
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  for (const o of opened) await o.context.close().catch(() => {});
-  await browser?.close();
-  await server?.close();
-});
-
-const PASSWORD = 'correct horse battery';
-
-function uniqueName(prefix: string): string {
-  return `${prefix}_${randomBytes(4).toString('hex')}`;
-}
-
-async function open(): Promise<OpenPage> {
-  const o = await openPage(browser, server.url);
-  opened.push(o);
-  return o;
-}
-
-async function register(page: Page, username: string): Promise<void> {
-  await page.goto('/register');
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.waitForURL('**/chat/lobby');
-}
-
-async function waitConnected(page: Page): Promise<void> {
-  await page.locator('[data-testid="conn-status"][data-state="connected"]').waitFor();
-}
+const { open } = browserApp();
 
 /** Goes to a page and waits until its live subscription is up, so nothing published later is missed. */
 async function visit(page: Page, path: string): Promise<void> {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
+import { DbSessionStore } from '../../src/adapters/db/sessions.js';
+import type { Db } from '../../src/ports/db.js';
 import type { SessionStore } from '../../src/ports/sessions.js';
 
 /** `userId` must name an existing user where the store enforces it (the database store does). */
@@ -31,4 +33,17 @@ export function sessionStoreContract(name: string, create: () => Promise<{ store
       assert.equal(await store.get(s), null);
     });
   });
+}
+
+/**
+ * For the contract: the database store over a migrated database from `open`, with a user to own
+ * the sessions (the table references users). Closing the store disposes of the database too.
+ */
+export async function dbSessionStore(open: () => Promise<{ db: Db; dispose(): Promise<void> }>): Promise<{ store: SessionStore; userId: string }> {
+  const { db, dispose } = await open();
+  const [user] = await db.query<{ id: string }>("insert into users (username, password_hash) values ('sam', 'x') returning id");
+  const store = new DbSessionStore(db);
+  const close = store.close.bind(store);
+  store.close = async () => (await close(), await dispose());
+  return { store, userId: user!.id };
 }

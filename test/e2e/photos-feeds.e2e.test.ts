@@ -3,12 +3,11 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { basename, join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import sharp from 'sharp';
 import type { City, Notification, Page, Photo } from '../../src/shared/api.js';
 import type { SubscribeAck } from '../../src/shared/realtime.js';
-import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { makeJpeg, pngClaiming } from '../helpers/images.js';
 import {
   allPages,
@@ -18,36 +17,26 @@ import {
   filesUnder,
   getPhoto,
   jobsSettled,
+  photoServer,
   readyEvent,
   readyPhoto,
   signUp,
-  SocketPool,
   until,
   uploadOk,
   type Session,
 } from '../helpers/photos.js';
 import type { TestSocket } from '../helpers/sockets.js';
 
-let app: TestApp;
 let latest: TestSocket;
-const sockets = new SocketPool(() => app.url);
-
-before(async () => {
-  app = await buildTestApp(null);
-  await app.listen();
-  await signUp(app.url, 'admin'); // the first account is the admin: keep it out of the way
+const server = photoServer(async ({ sockets }) => {
   latest = await sockets.open(undefined, 'latest');
 });
-
-after(async () => {
-  sockets.closeAll();
-  await app?.close();
-});
+const { sockets } = server;
 
 const tiny = () => makeJpeg({ width: 64, height: 48 });
 
 async function variant(url: string): Promise<Buffer> {
-  const res = await fetch(`${app.url}${url}`);
+  const res = await fetch(`${server.url}${url}`);
   assert.equal(res.status, 200, url);
   return Buffer.from(await res.arrayBuffer());
 }
@@ -66,10 +55,10 @@ describe('cursor pagination', () => {
   let photos: Photo[];
 
   before(async () => {
-    lou = await signUp(app.url, 'lou');
+    lou = await signUp(server.url, 'lou');
     photos = [];
-    for (let i = 0; i < 5; i++) photos.push(await uploadOk(app.url, lou.cookie, { file: await tiny(), city: 'lyon-fr', caption: `page ${i}` }));
-    for (const p of photos) await readyPhoto(app.url, p.id, lou.cookie);
+    for (let i = 0; i < 5; i++) photos.push(await uploadOk(server.url, lou.cookie, { file: await tiny(), city: 'lyon-fr', caption: `page ${i}` }));
+    for (const p of photos) await readyPhoto(server.url, p.id, lou.cookie);
   });
 
   test('limit=2 over 5 photos gives every photo once, newest first, in 3 pages: profile, home, city, latest', async () => {
@@ -80,12 +69,12 @@ describe('cursor pagination', () => {
       ['/api/feeds/home', lou.cookie],
       ['/api/feeds/city/lyon-fr', undefined],
     ] as const) {
-      const { items, pages } = await allPages(app.url, path, { cookie, limit: 2 });
+      const { items, pages } = await allPages(server.url, path, { cookie, limit: 2 });
       assert.deepEqual(items.map((p) => p.id), newestFirst, path);
       assert.equal(pages, 3, path);
       assert.ok(items.every((p) => p.status === 'ready'));
     }
-    const { items } = await allPages(app.url, '/api/feeds/latest', { limit: 2 });
+    const { items } = await allPages(server.url, '/api/feeds/latest', { limit: 2 });
     const ids = items.map((p) => p.id);
     assert.equal(new Set(ids).size, ids.length, 'no photo twice in latest');
     assert.deepEqual(ids.filter((id) => newestFirst.includes(id)), newestFirst);
@@ -93,58 +82,58 @@ describe('cursor pagination', () => {
   });
 
   test('the last page says there is no next; bad limits and cursors are 400 VALIDATION', async () => {
-    const first = await call<Page<Photo>>(app.url, 'GET', '/api/users/lou/photos?limit=5');
+    const first = await call<Page<Photo>>(server.url, 'GET', '/api/users/lou/photos?limit=5');
     assert.equal(first.body.items.length, 5);
     assert.equal(first.body.next, null);
-    const page = await call<Page<Photo>>(app.url, 'GET', '/api/users/lou/photos?limit=4');
+    const page = await call<Page<Photo>>(server.url, 'GET', '/api/users/lou/photos?limit=4');
     assert.equal(typeof page.body.next, 'string');
-    const rest = await call<Page<Photo>>(app.url, 'GET', `/api/users/lou/photos?limit=4&before=${page.body.next}`);
+    const rest = await call<Page<Photo>>(server.url, 'GET', `/api/users/lou/photos?limit=4&before=${page.body.next}`);
     assert.deepEqual(rest.body.items.map((p) => p.id), [photos[0]!.id]);
     assert.equal(rest.body.next, null);
     for (const query of ['limit=0', 'limit=101', 'limit=abc', 'before=not-a-cursor', `before=${Buffer.from('{"id":"x"}').toString('base64url')}`]) {
-      expectStatus(await call(app.url, 'GET', `/api/feeds/latest?${query}`), 400, 'VALIDATION');
+      expectStatus(await call(server.url, 'GET', `/api/feeds/latest?${query}`), 400, 'VALIDATION');
     }
-    expectStatus(await call(app.url, 'GET', '/api/feeds/home'), 401, 'UNAUTHENTICATED');
-    expectStatus(await call(app.url, 'GET', '/api/feeds/city/atlantis-xx'), 404, 'NOT_FOUND');
+    expectStatus(await call(server.url, 'GET', '/api/feeds/home'), 401, 'UNAUTHENTICATED');
+    expectStatus(await call(server.url, 'GET', '/api/feeds/city/atlantis-xx'), 404, 'NOT_FOUND');
   });
 });
 
 describe('a photo still processing', () => {
   test('is visible to its owner only, until it is ready (workers held back meanwhile)', async () => {
-    const moe = await signUp(app.url, 'moe');
-    const other = await signUp(app.url, 'other_viewer');
+    const moe = await signUp(server.url, 'moe');
+    const other = await signUp(server.url, 'other_viewer');
     // Hold the workers, as an operator can (they may be stopped for hours): the photo stays processing.
-    await app.adapters.jobs.stop();
+    await server.app.adapters.jobs.stop();
     let pending: Photo;
     try {
       const file = await tiny();
-      pending = await uploadOk(app.url, moe.cookie, { file, caption: 'not yet' });
+      pending = await uploadOk(server.url, moe.cookie, { file, caption: 'not yet' });
       assert.equal(pending.status, 'processing');
       // The original waits in uploads/ (under a key of its own, not its content hash), and is never served.
-      const originals = filesUnder(join(app.config.dataDir, 'uploads')).filter((f) => f.endsWith('.jpg'));
+      const originals = filesUnder(join(server.app.config.dataDir, 'uploads')).filter((f) => f.endsWith('.jpg'));
       assert.equal(originals.length, 1, 'the original is in uploads/');
       const originalKey = basename(originals[0]!);
       assert.notEqual(originalKey, `${createHash('sha256').update(file).digest('hex')}.jpg`);
       for (const path of [`/media/${originalKey}`, `/media/..%2Fuploads%2F${originalKey}`, '/media/..%2Fsession-secret']) {
-        const res = await fetch(`${app.url}${path}`);
+        const res = await fetch(`${server.url}${path}`);
         await res.arrayBuffer();
         assert.equal(res.status, 404, path);
       }
-      const asOwner = await getPhoto(app.url, pending.id, moe.cookie);
+      const asOwner = await getPhoto(server.url, pending.id, moe.cookie);
       expectStatus(asOwner, 200);
       assert.equal(asOwner.body.photo.status, 'processing');
-      expectStatus(await getPhoto(app.url, pending.id, other.cookie), 404, 'NOT_FOUND');
-      expectStatus(await getPhoto(app.url, pending.id), 404, 'NOT_FOUND');
-      expectStatus(await call(app.url, 'PUT', `/api/photos/${pending.id}/like`, { cookie: other.cookie }), 404, 'NOT_FOUND');
-      expectStatus(await call(app.url, 'DELETE', `/api/photos/${pending.id}`, { cookie: other.cookie }), 404, 'NOT_FOUND');
+      expectStatus(await getPhoto(server.url, pending.id, other.cookie), 404, 'NOT_FOUND');
+      expectStatus(await getPhoto(server.url, pending.id), 404, 'NOT_FOUND');
+      expectStatus(await call(server.url, 'PUT', `/api/photos/${pending.id}/like`, { cookie: other.cookie }), 404, 'NOT_FOUND');
+      expectStatus(await call(server.url, 'DELETE', `/api/photos/${pending.id}`, { cookie: other.cookie }), 404, 'NOT_FOUND');
 
-      const own = (await allPages(app.url, '/api/users/moe/photos', { cookie: moe.cookie })).items;
+      const own = (await allPages(server.url, '/api/users/moe/photos', { cookie: moe.cookie })).items;
       assert.deepEqual(own.map((p) => [p.id, p.status]), [[pending.id, 'processing']], 'the owner sees it on the profile');
-      assert.deepEqual((await allPages(app.url, '/api/users/moe/photos', { cookie: other.cookie })).items, []);
-      assert.deepEqual((await allPages(app.url, '/api/users/moe/photos')).items, []);
-      assert.ok(!(await allPages(app.url, '/api/feeds/latest')).items.some((p) => p.id === pending.id));
-      assert.deepEqual((await allPages(app.url, '/api/feeds/home', { cookie: moe.cookie })).items, []);
-      assert.equal((await call<{ counts: { photos: number } }>(app.url, 'GET', '/api/users/moe')).body.counts.photos, 0);
+      assert.deepEqual((await allPages(server.url, '/api/users/moe/photos', { cookie: other.cookie })).items, []);
+      assert.deepEqual((await allPages(server.url, '/api/users/moe/photos')).items, []);
+      assert.ok(!(await allPages(server.url, '/api/feeds/latest')).items.some((p) => p.id === pending.id));
+      assert.deepEqual((await allPages(server.url, '/api/feeds/home', { cookie: moe.cookie })).items, []);
+      assert.equal((await call<{ counts: { photos: number } }>(server.url, 'GET', '/api/users/moe')).body.counts.photos, 0);
 
       const peek = await sockets.open(other.cookie);
       const ack: SubscribeAck = await peek.socket.timeout(5_000).emitWithAck('subscribe', { stream: `photo:${pending.id}` });
@@ -153,62 +142,62 @@ describe('a photo still processing', () => {
       const ownAck: SubscribeAck = await ownerPeek.socket.timeout(5_000).emitWithAck('subscribe', { stream: `photo:${pending.id}` });
       assert.ok(ownAck.ok, JSON.stringify(ownAck));
     } finally {
-      await app.adapters.jobs.start();
+      await server.app.adapters.jobs.start();
     }
     await readyEvent(latest, 'latest', pending.id);
-    const seen = await getPhoto(app.url, pending.id, other.cookie);
+    const seen = await getPhoto(server.url, pending.id, other.cookie);
     expectStatus(seen, 200);
     assert.equal(seen.body.photo.status, 'ready');
   });
 
   test('deleted by its owner before processing, it never appears anywhere', async () => {
-    const ned = await signUp(app.url, 'ned');
+    const ned = await signUp(server.url, 'ned');
     const nedHome = await sockets.open(ned.cookie, 'home');
-    await app.adapters.jobs.stop();
+    await server.app.adapters.jobs.stop();
     let doomed: Photo;
     try {
-      doomed = await uploadOk(app.url, ned.cookie, { file: await tiny() });
-      expectStatus(await call(app.url, 'DELETE', `/api/photos/${doomed.id}`, { cookie: ned.cookie }), 204);
-      expectStatus(await getPhoto(app.url, doomed.id, ned.cookie), 404, 'NOT_FOUND');
+      doomed = await uploadOk(server.url, ned.cookie, { file: await tiny() });
+      expectStatus(await call(server.url, 'DELETE', `/api/photos/${doomed.id}`, { cookie: ned.cookie }), 204);
+      expectStatus(await getPhoto(server.url, doomed.id, ned.cookie), 404, 'NOT_FOUND');
     } finally {
-      await app.adapters.jobs.start();
+      await server.app.adapters.jobs.start();
     }
-    const control = await uploadOk(app.url, ned.cookie, { file: await tiny() });
+    const control = await uploadOk(server.url, ned.cookie, { file: await tiny() });
     await readyEvent(latest, 'latest', control.id);
-    await jobsSettled(app);
+    await jobsSettled(server.app);
     const mentions = (s: TestSocket) =>
       s.events.filter((e) => JSON.stringify(e.data).includes(`"id":"${doomed.id}"`)).map((e) => `${e.stream} ${e.type}`);
     assert.deepEqual(mentions(latest), [], 'nothing about the deleted photo on latest');
     assert.deepEqual(mentions(nedHome), [], 'nothing about it on the owner home');
-    assert.deepEqual((await allPages(app.url, '/api/users/ned/photos', { cookie: ned.cookie })).items.map((p) => p.id), [control.id]);
-    assert.deepEqual(filesUnder(join(app.config.dataDir, 'uploads')), [], 'the deleted photo’s original is purged too');
+    assert.deepEqual((await allPages(server.url, '/api/users/ned/photos', { cookie: ned.cookie })).items.map((p) => p.id), [control.id]);
+    assert.deepEqual(filesUnder(join(server.app.config.dataDir, 'uploads')), [], 'the deleted photo’s original is purged too');
   });
 });
 
 describe('a photo that cannot be processed', () => {
   test('fails: the owner gets photo.failed and a notification with the reason; nobody else sees it; the original is purged', async () => {
-    const pia = await signUp(app.url, 'pia');
-    const peer = await signUp(app.url, 'pia_peer');
+    const pia = await signUp(server.url, 'pia');
+    const peer = await signUp(server.url, 'pia_peer');
     const owner = await sockets.open(pia.cookie, 'user');
     // A PNG whose header and trailer are fine but whose pixel data is missing: it passes the checks
     // made at upload time and fails in the worker.
-    const accepted = await uploadOk(app.url, pia.cookie, { file: pngClaiming(2000, 1500), filename: 'broken.png', type: 'image/png', city: 'paris-fr' });
+    const accepted = await uploadOk(server.url, pia.cookie, { file: pngClaiming(2000, 1500), filename: 'broken.png', type: 'image/png', city: 'paris-fr' });
     await owner.waitFor((evs) => evs.some((e) => e.type === 'photo.failed' && (e.data as { id: string }).id === accepted.id));
     const failed = eventsOf(owner, 'photo.failed').find((e) => e.data.id === accepted.id)!;
     assert.equal(typeof failed.data.reason, 'string');
     assert.ok(failed.data.reason.length > 0);
 
-    const asOwner = await getPhoto(app.url, accepted.id, pia.cookie);
+    const asOwner = await getPhoto(server.url, accepted.id, pia.cookie);
     expectStatus(asOwner, 200);
     assert.equal(asOwner.body.photo.status, 'failed');
     assert.equal(asOwner.body.photo.failure, failed.data.reason, 'the owner sees the reason');
     assert.equal(asOwner.body.photo.variants, null);
-    expectStatus(await getPhoto(app.url, accepted.id, peer.cookie), 404, 'NOT_FOUND');
-    expectStatus(await getPhoto(app.url, accepted.id), 404, 'NOT_FOUND');
-    assert.deepEqual((await allPages(app.url, '/api/users/pia/photos', { cookie: peer.cookie })).items, []);
-    assert.ok(!(await allPages(app.url, '/api/feeds/latest')).items.some((p) => p.id === accepted.id));
-    assert.ok(!(await allPages(app.url, '/api/feeds/city/paris-fr')).items.some((p) => p.id === accepted.id));
-    assert.equal((await call<{ counts: { photos: number } }>(app.url, 'GET', '/api/users/pia')).body.counts.photos, 0);
+    expectStatus(await getPhoto(server.url, accepted.id, peer.cookie), 404, 'NOT_FOUND');
+    expectStatus(await getPhoto(server.url, accepted.id), 404, 'NOT_FOUND');
+    assert.deepEqual((await allPages(server.url, '/api/users/pia/photos', { cookie: peer.cookie })).items, []);
+    assert.ok(!(await allPages(server.url, '/api/feeds/latest')).items.some((p) => p.id === accepted.id));
+    assert.ok(!(await allPages(server.url, '/api/feeds/city/paris-fr')).items.some((p) => p.id === accepted.id));
+    assert.equal((await call<{ counts: { photos: number } }>(server.url, 'GET', '/api/users/pia')).body.counts.photos, 0);
 
     await owner.waitFor((evs) => evs.some((e) => e.type === 'notification' && (e.data as Notification).type === 'photo.failed'));
     const note = eventsOf(owner, 'notification').find((e) => e.data.type === 'photo.failed')!.data;
@@ -216,10 +205,10 @@ describe('a photo that cannot be processed', () => {
     assert.ok(!eventsOf(owner, 'notification').some((e) => e.data.type === 'badge'), 'a failed photo earns no badge');
     assert.ok(!eventsOf(latest, 'photo.ready').some((e) => e.data.photo.id === accepted.id));
 
-    await jobsSettled(app);
-    assert.deepEqual(filesUnder(join(app.config.dataDir, 'uploads')), [], 'the original is purged');
+    await jobsSettled(server.app);
+    assert.deepEqual(filesUnder(join(server.app.config.dataDir, 'uploads')), [], 'the original is purged');
     // The owner can clear it away.
-    expectStatus(await call(app.url, 'DELETE', `/api/photos/${accepted.id}`, { cookie: pia.cookie }), 204);
+    expectStatus(await call(server.url, 'DELETE', `/api/photos/${accepted.id}`, { cookie: pia.cookie }), 204);
   });
 });
 
@@ -227,7 +216,7 @@ describe('what a photo becomes', () => {
   let una: Session;
 
   before(async () => {
-    una = await signUp(app.url, 'una');
+    una = await signUp(server.url, 'una');
   });
 
   test('an animated GIF gives its first frame, as a ready photo', async () => {
@@ -237,8 +226,8 @@ describe('what a photo becomes', () => {
     const gif = await sharp(frames, { raw: { width: w, height: h * 2, channels: 3, pageHeight: h } }).gif({ delay: [100, 100] }).toBuffer();
     assert.equal((await sharp(gif).metadata()).pages, 2, 'the fixture is animated');
 
-    const accepted = await uploadOk(app.url, una.cookie, { file: gif, filename: 'anim.gif', type: 'image/gif' });
-    const photo = await readyPhoto(app.url, accepted.id, una.cookie);
+    const accepted = await uploadOk(server.url, una.cookie, { file: gif, filename: 'anim.gif', type: 'image/gif' });
+    const photo = await readyPhoto(server.url, accepted.id, una.cookie);
     assert.deepEqual([photo.width, photo.height], [w, h], 'one frame, not the strip of frames');
     const display = await variant(photo.variants!.display);
     const meta = await sharp(display).metadata();
@@ -255,7 +244,7 @@ describe('what a photo becomes', () => {
     ];
     for (const input of inputs) {
       const meta = await sharp(input.file).metadata();
-      const photo = await readyPhoto(app.url, (await uploadOk(app.url, una.cookie, { file: input.file, filename: input.name, type: input.type })).id, una.cookie);
+      const photo = await readyPhoto(server.url, (await uploadOk(server.url, una.cookie, { file: input.file, filename: input.name, type: input.type })).id, una.cookie);
       assert.deepEqual([photo.width, photo.height], [meta.width, meta.height], input.type);
       for (const url of [photo.variants!.display, photo.variants!.thumb]) {
         const out = await sharp(await variant(url)).metadata();
@@ -271,7 +260,7 @@ describe('what a photo becomes', () => {
     const raw = Buffer.alloc(w * h * 3);
     for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) raw.set(x < w / 2 ? [230, 0, 0] : [0, 0, 230], (y * w + x) * 3);
     const jpeg = await sharp(raw, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 95 }).withMetadata({ orientation: 6 }).toBuffer();
-    const photo = await readyPhoto(app.url, (await uploadOk(app.url, una.cookie, { file: jpeg })).id, una.cookie);
+    const photo = await readyPhoto(server.url, (await uploadOk(server.url, una.cookie, { file: jpeg })).id, una.cookie);
     assert.deepEqual([photo.width, photo.height], [h, w]);
     const display = await variant(photo.variants!.display);
     assert.deepEqual([(await sharp(display).metadata()).width, (await sharp(display).metadata()).height], [h, w]);
@@ -282,31 +271,31 @@ describe('what a photo becomes', () => {
 
   test('GPS picks the nearest city when none is given; a city given by the uploader wins', async () => {
     const tokyo = { lat: 35.6895, lon: 139.6917 };
-    const fromGps = await readyPhoto(app.url, (await uploadOk(app.url, una.cookie, { file: await makeJpeg({ width: 64, height: 48, gps: tokyo }) })).id, una.cookie);
+    const fromGps = await readyPhoto(server.url, (await uploadOk(server.url, una.cookie, { file: await makeJpeg({ width: 64, height: 48, gps: tokyo }) })).id, una.cookie);
     assert.equal(fromGps.city?.slug, 'tokyo-jp');
     const given = await readyPhoto(
-      app.url,
-      (await uploadOk(app.url, una.cookie, { file: await makeJpeg({ width: 64, height: 48, gps: tokyo }), city: 'oslo-no' })).id,
+      server.url,
+      (await uploadOk(server.url, una.cookie, { file: await makeJpeg({ width: 64, height: 48, gps: tokyo }), city: 'oslo-no' })).id,
       una.cookie,
     );
     assert.deepEqual(given.city, { slug: 'oslo-no', name: 'Oslo', country: 'NO' });
-    const none = await readyPhoto(app.url, (await uploadOk(app.url, una.cookie, { file: await tiny() })).id, una.cookie);
+    const none = await readyPhoto(server.url, (await uploadOk(server.url, una.cookie, { file: await tiny() })).id, una.cookie);
     assert.equal(none.city, null, 'no GPS and no city: no city');
   });
 
   test('GET /api/cities?q=par lists Paris first, with its count of photos', async () => {
-    for (let i = 0; i < 2; i++) await readyPhoto(app.url, (await uploadOk(app.url, una.cookie, { file: await tiny(), city: 'paris-fr' })).id, una.cookie);
-    const inParis = (await allPages(app.url, '/api/feeds/city/paris-fr')).items.length;
+    for (let i = 0; i < 2; i++) await readyPhoto(server.url, (await uploadOk(server.url, una.cookie, { file: await tiny(), city: 'paris-fr' })).id, una.cookie);
+    const inParis = (await allPages(server.url, '/api/feeds/city/paris-fr')).items.length;
     assert.equal(inParis, 2);
     for (const q of ['par', 'PAR', 'Pari']) {
-      const res = await call<Page<City>>(app.url, 'GET', `/api/cities?q=${q}`);
+      const res = await call<Page<City>>(server.url, 'GET', `/api/cities?q=${q}`);
       expectStatus(res, 200);
       assert.deepEqual(res.body.items[0], { slug: 'paris-fr', name: 'Paris', country: 'FR', photos: inParis }, `q=${q}`);
       assert.ok(res.body.items.every((c) => c.name.toLowerCase().startsWith(q.toLowerCase())), `q=${q}: only prefix matches`);
     }
-    const busy = await call<Page<City>>(app.url, 'GET', '/api/cities');
+    const busy = await call<Page<City>>(server.url, 'GET', '/api/cities');
     assert.ok(busy.body.items.some((c) => c.slug === 'paris-fr' && c.photos === inParis), 'without q: the cities with photos');
-    assert.deepEqual((await call<Page<City>>(app.url, 'GET', '/api/cities?q=zzzzqx')).body.items, []);
+    assert.deepEqual((await call<Page<City>>(server.url, 'GET', '/api/cities?q=zzzzqx')).body.items, []);
   });
 
   test('captions come back byte for byte: in the reply, the live event, GET and the feeds', async () => {
@@ -319,12 +308,12 @@ describe('what a photo becomes', () => {
       '\u{1F4F7}'.repeat(500),
     ];
     for (const caption of captions) {
-      const accepted = await uploadOk(app.url, una.cookie, { file: await tiny(), caption });
+      const accepted = await uploadOk(server.url, una.cookie, { file: await tiny(), caption });
       assert.equal(accepted.caption, caption, 'in the 202');
       const env = await readyEvent(latest, 'latest', accepted.id);
       assert.equal(env.data.photo.caption, caption, 'live');
-      assert.equal((await getPhoto(app.url, accepted.id)).body.photo.caption, caption, 'GET');
-      const inFeed = (await call<Page<Photo>>(app.url, 'GET', '/api/feeds/latest?limit=5')).body.items.find((p) => p.id === accepted.id);
+      assert.equal((await getPhoto(server.url, accepted.id)).body.photo.caption, caption, 'GET');
+      const inFeed = (await call<Page<Photo>>(server.url, 'GET', '/api/feeds/latest?limit=5')).body.items.find((p) => p.id === accepted.id);
       assert.equal(inFeed?.caption, caption, 'latest feed');
     }
     assert.equal(eventsOf(latest, 'photo.ready').filter((e) => captions.includes(e.data.photo.caption)).length, captions.length);
@@ -333,22 +322,22 @@ describe('what a photo becomes', () => {
 
 describe('the same file uploaded more than once', () => {
   test('makes separate photos that share their variants; deleting one keeps the other’s files', async () => {
-    const [ora, oli] = [await signUp(app.url, 'ora'), await signUp(app.url, 'oli')];
+    const [ora, oli] = [await signUp(server.url, 'ora'), await signUp(server.url, 'oli')];
     const same = await tiny();
-    const first = await readyPhoto(app.url, (await uploadOk(app.url, ora.cookie, { file: same })).id, ora.cookie);
-    const second = await readyPhoto(app.url, (await uploadOk(app.url, oli.cookie, { file: same })).id, oli.cookie);
+    const first = await readyPhoto(server.url, (await uploadOk(server.url, ora.cookie, { file: same })).id, ora.cookie);
+    const second = await readyPhoto(server.url, (await uploadOk(server.url, oli.cookie, { file: same })).id, oli.cookie);
     assert.notEqual(first.id, second.id);
     assert.deepEqual(first.variants, second.variants, 'content-addressed: the same variants');
 
-    expectStatus(await call(app.url, 'DELETE', `/api/photos/${first.id}`, { cookie: ora.cookie }), 204);
-    await jobsSettled(app);
+    expectStatus(await call(server.url, 'DELETE', `/api/photos/${first.id}`, { cookie: ora.cookie }), 204);
+    await jobsSettled(server.app);
     for (const url of [second.variants!.display, second.variants!.thumb]) await variant(url); // still served
-    expectStatus(await getPhoto(app.url, second.id), 200);
+    expectStatus(await getPhoto(server.url, second.id), 200);
 
-    expectStatus(await call(app.url, 'DELETE', `/api/photos/${second.id}`, { cookie: oli.cookie }), 204);
-    await jobsSettled(app);
+    expectStatus(await call(server.url, 'DELETE', `/api/photos/${second.id}`, { cookie: oli.cookie }), 204);
+    await jobsSettled(server.app);
     for (const url of [second.variants!.display, second.variants!.thumb]) {
-      const res = await fetch(`${app.url}${url}`);
+      const res = await fetch(`${server.url}${url}`);
       await res.arrayBuffer();
       assert.equal(res.status, 404, `${url} is purged once no photo uses it`);
     }
@@ -358,17 +347,17 @@ describe('the same file uploaded more than once', () => {
     // Each photo's original is purged right after it is processed, unless another photo still refers
     // to the same content. An identical upload landing in that moment must not lose its original.
     const uploaders: Session[] = [];
-    for (let i = 0; i < 5; i++) uploaders.push(await signUp(app.url, `again_${i}`));
+    for (let i = 0; i < 5; i++) uploaders.push(await signUp(server.url, `again_${i}`));
     const same = await tiny();
     const accepted: { id: string; owner: Session }[] = [];
     for (let i = 0; i < 150; i++) {
       const owner = uploaders[i % uploaders.length]!;
-      accepted.push({ id: (await uploadOk(app.url, owner.cookie, { file: same })).id, owner });
+      accepted.push({ id: (await uploadOk(server.url, owner.cookie, { file: same })).id, owner });
       await delay(Math.random() * 60); // spread over the window where the previous copy is purged
     }
     const failed: string[] = [];
     for (const { id, owner } of accepted) {
-      const res = await until(`photo ${id} to be processed`, () => getPhoto(app.url, id, owner.cookie), (r) => r.body.photo?.status !== 'processing');
+      const res = await until(`photo ${id} to be processed`, () => getPhoto(server.url, id, owner.cookie), (r) => r.body.photo?.status !== 'processing');
       if (res.body.photo.status !== 'ready') failed.push(`${id}: ${res.body.photo.status} (${res.body.photo.failure})`);
     }
     assert.deepEqual(failed, [], `${failed.length} of ${accepted.length} identical uploads failed`);

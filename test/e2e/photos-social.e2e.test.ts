@@ -1,10 +1,9 @@
 // Likes, follows and deletes end to end, over real HTTP and real sockets: live events, idempotence,
 // notifications once, and a deleted photo gone from every stream, feed and URL.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import type { FollowResult, LikeResult, NotificationPage, Photo, Profile } from '../../src/shared/api.js';
 import type { Envelope } from '../../src/shared/realtime.js';
-import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { makeJpeg } from '../helpers/images.js';
 import {
   allPages,
@@ -14,47 +13,37 @@ import {
   expectStatus,
   getPhoto,
   jobsSettled,
+  openWalls,
+  photoServer,
   readyEvent,
   readyPhoto,
   signUp,
-  SocketPool,
   until,
   uploadOk,
   type Session,
+  type Walls,
 } from '../helpers/photos.js';
 import type { TestSocket } from '../helpers/sockets.js';
 
-let app: TestApp;
-let admin: Session;
-const sockets = new SocketPool(() => app.url);
+const server = photoServer();
+const { sockets } = server;
 
-before(async () => {
-  app = await buildTestApp(null);
-  await app.listen();
-  admin = await signUp(app.url, 'admin'); // the first account is the admin
-});
-
-after(async () => {
-  sockets.closeAll();
-  await app?.close();
-});
-
-const put = (path: string, cookie?: string) => call<LikeResult & FollowResult>(app.url, 'PUT', path, { cookie });
-const del = (path: string, cookie?: string) => call<LikeResult & FollowResult>(app.url, 'DELETE', path, { cookie });
+const put = (path: string, cookie?: string) => call<LikeResult & FollowResult>(server.url, 'PUT', path, { cookie });
+const del = (path: string, cookie?: string) => call<LikeResult & FollowResult>(server.url, 'DELETE', path, { cookie });
 const profileOf = async (username: string, cookie?: string) => {
-  const res = await call<Profile>(app.url, 'GET', `/api/users/${username}`, { cookie });
+  const res = await call<Profile>(server.url, 'GET', `/api/users/${username}`, { cookie });
   expectStatus(res, 200);
   return res.body;
 };
 
 /** A small photo of `owner`, uploaded and processed. */
 async function smallPhoto(owner: Session, extra: { city?: string; caption?: string } = {}): Promise<Photo> {
-  const accepted = await uploadOk(app.url, owner.cookie, { file: await makeJpeg({ width: 64, height: 48 }), ...extra });
-  return readyPhoto(app.url, accepted.id, owner.cookie);
+  const accepted = await uploadOk(server.url, owner.cookie, { file: await makeJpeg({ width: 64, height: 48 }), ...extra });
+  return readyPhoto(server.url, accepted.id, owner.cookie);
 }
 
 async function notificationsOf(user: Session): Promise<NotificationPage> {
-  const res = await call<NotificationPage>(app.url, 'GET', '/api/notifications?limit=100', { cookie: user.cookie });
+  const res = await call<NotificationPage>(server.url, 'GET', '/api/notifications?limit=100', { cookie: user.cookie });
   expectStatus(res, 200);
   return res.body;
 }
@@ -65,8 +54,8 @@ describe('likes', () => {
   let photo: Photo;
 
   before(async () => {
-    lia = await signUp(app.url, 'lia');
-    bob = await signUp(app.url, 'bob');
+    lia = await signUp(server.url, 'lia');
+    bob = await signUp(server.url, 'bob');
     photo = await smallPhoto(lia);
   });
 
@@ -95,10 +84,10 @@ describe('likes', () => {
     assert.deepEqual(note.photo, { id: photo.id, thumb: photo.variants!.thumb });
 
     // Barrier: every job enqueued so far has run, and a later like's notification has arrived.
-    const cleo = await signUp(app.url, 'cleo');
+    const cleo = await signUp(server.url, 'cleo');
     expectStatus(await put(`/api/photos/${photo.id}/like`, cleo.cookie), 200);
     await owner.waitFor(() => likeNotes(cleo).length >= 1);
-    await jobsSettled(app);
+    await jobsSettled(server.app);
     assert.equal(likeNotes(bob).length, 1, 'one live notification for bob, however often he toggles');
     const stored = (await notificationsOf(lia)).items.filter((n) => n.type === 'like');
     assert.deepEqual(stored.map((n) => n.actor?.username).sort(), ['bob', 'cleo']);
@@ -107,22 +96,22 @@ describe('likes', () => {
   });
 
   test('liking twice answers 200 both times and counts once; unliking twice likewise', async () => {
-    const dan = await signUp(app.url, 'dan');
+    const dan = await signUp(server.url, 'dan');
     const p = await smallPhoto(lia);
     for (let i = 0; i < 2; i++) {
       const res = await put(`/api/photos/${p.id}/like`, dan.cookie);
       expectStatus(res, 200);
       assert.deepEqual(res.body, { likes: 1, liked: true }, `like #${i + 1}`);
     }
-    let seen = (await getPhoto(app.url, p.id, dan.cookie)).body.photo;
+    let seen = (await getPhoto(server.url, p.id, dan.cookie)).body.photo;
     assert.deepEqual([seen.likes, seen.liked], [1, true]);
-    assert.equal((await getPhoto(app.url, p.id)).body.photo.liked, false, 'anonymous viewers like nothing');
+    assert.equal((await getPhoto(server.url, p.id)).body.photo.liked, false, 'anonymous viewers like nothing');
     for (let i = 0; i < 2; i++) {
       const res = await del(`/api/photos/${p.id}/like`, dan.cookie);
       expectStatus(res, 200);
       assert.deepEqual(res.body, { likes: 0, liked: false }, `unlike #${i + 1}`);
     }
-    seen = (await getPhoto(app.url, p.id, dan.cookie)).body.photo;
+    seen = (await getPhoto(server.url, p.id, dan.cookie)).body.photo;
     assert.deepEqual([seen.likes, seen.liked], [0, false]);
   });
 
@@ -131,14 +120,14 @@ describe('likes', () => {
     expectStatus(await del(`/api/photos/${photo.id}/like`), 401, 'UNAUTHENTICATED');
     expectStatus(await put('/api/photos/987654321/like', bob.cookie), 404, 'NOT_FOUND');
     expectStatus(await put('/api/photos/not-a-number/like', bob.cookie), 400, 'VALIDATION');
-    expectStatus(await call(app.url, 'PUT', `/api/photos/${photo.id}/like`, { cookie: bob.cookie, headers: { origin: 'https://evil.example' } }), 403, 'CSRF');
+    expectStatus(await call(server.url, 'PUT', `/api/photos/${photo.id}/like`, { cookie: bob.cookie, headers: { origin: 'https://evil.example' } }), 403, 'CSRF');
   });
 });
 
 describe('follows and profiles', () => {
   test('following twice answers 200 both times with followers 1; unfollowing twice likewise with 0', async () => {
-    const gus = await signUp(app.url, 'gus');
-    await signUp(app.url, 'hal');
+    const gus = await signUp(server.url, 'gus');
+    await signUp(server.url, 'hal');
     for (let i = 0; i < 2; i++) {
       const res = await put('/api/users/hal/follow', gus.cookie);
       expectStatus(res, 200);
@@ -158,7 +147,7 @@ describe('follows and profiles', () => {
   });
 
   test('following yourself is 400 SELF_FOLLOW; signed out is 401; an unknown user is 404', async () => {
-    const ike = await signUp(app.url, 'ike');
+    const ike = await signUp(server.url, 'ike');
     expectStatus(await put('/api/users/ike/follow', ike.cookie), 400, 'SELF_FOLLOW');
     expectStatus(await del('/api/users/ike/follow', ike.cookie), 400, 'SELF_FOLLOW');
     expectStatus(await put('/api/users/ike/follow'), 401, 'UNAUTHENTICATED');
@@ -169,8 +158,8 @@ describe('follows and profiles', () => {
   });
 
   test('a follow pushes profile.counts on both profiles, notifies the followee, and fills the follower home', async () => {
-    const kai = await signUp(app.url, 'kai');
-    const ivy = await signUp(app.url, 'ivy');
+    const kai = await signUp(server.url, 'kai');
+    const ivy = await signUp(server.url, 'ivy');
     const older = await smallPhoto(kai); // before the follow: backfilled into ivy's home
     const kaiWatch = await sockets.open(undefined, 'profile:kai');
     const ivyWatch = await sockets.open(undefined, 'profile:ivy');
@@ -187,7 +176,7 @@ describe('follows and profiles', () => {
     const follow = (await notificationsOf(kai)).items.find((n) => n.type === 'follow')!;
     assert.deepEqual(follow.actor, { id: ivy.id, username: 'ivy' });
 
-    const homeIds = async () => (await allPages(app.url, '/api/feeds/home', { cookie: ivy.cookie })).items.map((p) => p.id);
+    const homeIds = async () => (await allPages(server.url, '/api/feeds/home', { cookie: ivy.cookie })).items.map((p) => p.id);
     assert.deepEqual(await homeIds(), [older.id], 'the followee’s earlier photos are in the new follower’s home');
 
     // A new photo of kai reaches ivy's home live, and the counts move on kai's profile stream.
@@ -210,46 +199,40 @@ describe('deleting a photo', () => {
   let kim: Session;
   let stranger: Session;
   let photo: Photo;
-  let latest: TestSocket;
-  let city: TestSocket;
-  let profile: TestSocket;
-  let home: TestSocket;
+  let walls: Walls;
   let ownerHome: TestSocket;
 
   before(async () => {
-    jo = await signUp(app.url, 'jo_owner');
-    kim = await signUp(app.url, 'kim');
-    stranger = await signUp(app.url, 'stranger');
+    jo = await signUp(server.url, 'jo_owner');
+    kim = await signUp(server.url, 'kim');
+    stranger = await signUp(server.url, 'stranger');
     expectStatus(await put('/api/users/jo_owner/follow', kim.cookie), 200);
-    latest = await sockets.open(undefined, 'latest');
-    city = await sockets.open(undefined, 'city:paris-fr');
-    profile = await sockets.open(undefined, 'profile:jo_owner');
-    home = await sockets.open(kim.cookie, 'home');
+    walls = await openWalls(sockets, { owner: jo, follower: kim, city: 'paris-fr' });
     ownerHome = await sockets.open(jo.cookie, 'home');
     photo = await smallPhoto(jo, { city: 'paris-fr', caption: 'to be deleted' });
-    await readyEvent(home, 'home', photo.id);
+    await readyEvent(walls.home, 'home', photo.id);
     assert.equal(photo.city?.slug, 'paris-fr');
   });
 
   test('a stranger may not (403), nor anyone signed out (401); the photo stays', async () => {
     expectStatus(await del(`/api/photos/${photo.id}`, stranger.cookie), 403, 'FORBIDDEN');
     expectStatus(await del(`/api/photos/${photo.id}`), 401, 'UNAUTHENTICATED');
-    expectStatus(await call(app.url, 'DELETE', `/api/photos/${photo.id}`, { cookie: jo.cookie, headers: { origin: 'http://evil.example' } }), 403, 'CSRF');
-    expectStatus(await getPhoto(app.url, photo.id), 200);
+    expectStatus(await call(server.url, 'DELETE', `/api/photos/${photo.id}`, { cookie: jo.cookie, headers: { origin: 'http://evil.example' } }), 403, 'CSRF');
+    expectStatus(await getPhoto(server.url, photo.id), 200);
   });
 
   test('the owner deletes it: 204, photo.deleted on every stream, gone from every feed, 404, files purged', async () => {
-    const cityBefore = (await call<{ city: { photos: number } }>(app.url, 'GET', '/api/cities/paris-fr')).body.city.photos;
+    const cityBefore = (await call<{ city: { photos: number } }>(server.url, 'GET', '/api/cities/paris-fr')).body.city.photos;
     const countsBefore = (await profileOf('jo_owner')).counts;
     assert.equal(countsBefore.photos, 1);
 
     const res = await del(`/api/photos/${photo.id}`, jo.cookie);
     expectStatus(res, 204);
     const events: Envelope<'photo.deleted'>[] = await Promise.all([
-      deletedEvent(latest, 'latest', photo.id),
-      deletedEvent(city, 'city:paris-fr', photo.id),
-      deletedEvent(profile, 'profile:jo_owner', photo.id),
-      deletedEvent(home, 'home', photo.id),
+      deletedEvent(walls.latest, 'latest', photo.id),
+      deletedEvent(walls.city, 'city:paris-fr', photo.id),
+      deletedEvent(walls.profile, 'profile:jo_owner', photo.id),
+      deletedEvent(walls.home, 'home', photo.id),
       deletedEvent(ownerHome, 'home', photo.id),
     ]);
     for (const env of events) assert.deepEqual(env.data, { id: photo.id });
@@ -262,26 +245,26 @@ describe('deleting a photo', () => {
       ['/api/users/jo_owner/photos', jo.cookie],
       ['/api/users/jo_owner/photos', undefined],
     ] as const) {
-      const ids = (await allPages(app.url, path, { cookie })).items.map((p) => p.id);
+      const ids = (await allPages(server.url, path, { cookie })).items.map((p) => p.id);
       assert.ok(!ids.includes(photo.id), `${path} (${cookie ? 'signed in' : 'anonymous'}) still lists it`);
     }
-    expectStatus(await getPhoto(app.url, photo.id), 404, 'NOT_FOUND');
-    expectStatus(await getPhoto(app.url, photo.id, jo.cookie), 404, 'NOT_FOUND');
+    expectStatus(await getPhoto(server.url, photo.id), 404, 'NOT_FOUND');
+    expectStatus(await getPhoto(server.url, photo.id, jo.cookie), 404, 'NOT_FOUND');
     expectStatus(await put(`/api/photos/${photo.id}/like`, kim.cookie), 404, 'NOT_FOUND');
     expectStatus(await del(`/api/photos/${photo.id}`, jo.cookie), 404, 'NOT_FOUND');
 
     for (const url of [photo.variants!.display, photo.variants!.thumb]) {
-      await until(`${url} to be purged`, async () => (await fetch(`${app.url}${url}`)).status, (status) => status === 404, 5_000);
+      await until(`${url} to be purged`, async () => (await fetch(`${server.url}${url}`)).status, (status) => status === 404, 5_000);
     }
     assert.deepEqual((await profileOf('jo_owner')).counts, { ...countsBefore, photos: 0 });
-    assert.equal((await call<{ city: { photos: number } }>(app.url, 'GET', '/api/cities/paris-fr')).body.city.photos, cityBefore - 1);
-    await profile.waitFor((evs) => evs.some((e) => e.type === 'profile.counts' && (e.data as Profile).counts.photos === 0));
+    assert.equal((await call<{ city: { photos: number } }>(server.url, 'GET', '/api/cities/paris-fr')).body.city.photos, cityBefore - 1);
+    await walls.profile.waitFor((evs) => evs.some((e) => e.type === 'profile.counts' && (e.data as Profile).counts.photos === 0));
   });
 
   test('an admin can delete someone else’s photo', async () => {
     const other = await smallPhoto(jo, { caption: 'the admin removes this one' });
-    expectStatus(await del(`/api/photos/${other.id}`, admin.cookie), 204);
-    await deletedEvent(latest, 'latest', other.id);
-    expectStatus(await getPhoto(app.url, other.id, jo.cookie), 404, 'NOT_FOUND');
+    expectStatus(await del(`/api/photos/${other.id}`, server.admin.cookie), 204);
+    await deletedEvent(walls.latest, 'latest', other.id);
+    expectStatus(await getPhoto(server.url, other.id, jo.cookie), 404, 'NOT_FOUND');
   });
 });

@@ -2,13 +2,12 @@
 // live on every wall that shows it, and served as clean WebP variants. Also how long it takes.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { performance } from 'node:perf_hooks';
 import exifReader from 'exif-reader';
 import sharp from 'sharp';
 import type { Notification, NotificationPage, Photo, Profile } from '../../src/shared/api.js';
 import type { Envelope } from '../../src/shared/realtime.js';
-import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { makeJpeg } from '../helpers/images.js';
 import {
   call,
@@ -18,52 +17,37 @@ import {
   getPhoto,
   jobsSettled,
   median,
+  openWalls,
+  photoServer,
   readyEvent,
   signUp,
-  SocketPool,
   until,
   upload,
   type Session,
+  type Walls,
 } from '../helpers/photos.js';
 import type { TestSocket } from '../helpers/sockets.js';
 
 const PARIS = { lat: 48.8566, lon: 2.3522 };
 const TWELVE_MP = { width: 4000, height: 3000, orientation: 6, gps: PARIS } as const;
 
-let app: TestApp;
-const sockets = new SocketPool(() => app.url);
-
-before(async () => {
-  app = await buildTestApp(null);
-  await app.listen();
-  await signUp(app.url, 'admin'); // the first account is the admin: keep it out of the way
-});
-
-after(async () => {
-  sockets.closeAll();
-  await app?.close();
-});
+const server = photoServer();
+const { sockets } = server;
 
 describe('a 12 MP JPEG from Paris (EXIF GPS, Orientation 6)', () => {
   let ana: Session;
   let fred: Session;
-  let latest: TestSocket;
-  let city: TestSocket;
-  let home: TestSocket;
+  let walls: Walls;
   let owner: TestSocket;
-  let profile: TestSocket;
   let original: Buffer;
   let photo: Photo;
 
   before(async () => {
-    ana = await signUp(app.url, 'ana');
-    fred = await signUp(app.url, 'fred');
-    expectStatus(await call(app.url, 'PUT', '/api/users/ana/follow', { cookie: fred.cookie }), 200);
-    latest = await sockets.open(undefined, 'latest');
-    city = await sockets.open(undefined, 'city:paris-fr');
-    home = await sockets.open(fred.cookie, 'home');
+    ana = await signUp(server.url, 'ana');
+    fred = await signUp(server.url, 'fred');
+    expectStatus(await call(server.url, 'PUT', '/api/users/ana/follow', { cookie: fred.cookie }), 200);
+    walls = await openWalls(sockets, { owner: ana, follower: fred, city: 'paris-fr' });
     owner = await sockets.open(ana.cookie, 'user');
-    profile = await sockets.open(undefined, 'profile:ana');
     original = await makeJpeg(TWELVE_MP);
   });
 
@@ -76,7 +60,7 @@ describe('a 12 MP JPEG from Paris (EXIF GPS, Orientation 6)', () => {
   });
 
   test('the upload answers 202 processing; photo.ready reaches latest, city:paris-fr, the follower home and the profile', async () => {
-    const res = await upload(app.url, ana.cookie, { file: original, filename: 'IMG_0001.JPG', caption: 'Paris, sideways' });
+    const res = await upload(server.url, ana.cookie, { file: original, filename: 'IMG_0001.JPG', caption: 'Paris, sideways' });
     expectStatus(res, 202);
     const accepted = res.body.photo;
     assert.equal(accepted.status, 'processing');
@@ -86,10 +70,10 @@ describe('a 12 MP JPEG from Paris (EXIF GPS, Orientation 6)', () => {
     assert.equal(accepted.likes, 0);
 
     const [onLatest, onCity, onHome, onProfile] = await Promise.all([
-      readyEvent(latest, 'latest', accepted.id),
-      readyEvent(city, 'city:paris-fr', accepted.id),
-      readyEvent(home, 'home', accepted.id),
-      readyEvent(profile, 'profile:ana', accepted.id),
+      readyEvent(walls.latest, 'latest', accepted.id),
+      readyEvent(walls.city, 'city:paris-fr', accepted.id),
+      readyEvent(walls.home, 'home', accepted.id),
+      readyEvent(walls.profile, 'profile:ana', accepted.id),
     ]);
     photo = onLatest.data.photo;
     assert.equal(photo.status, 'ready');
@@ -106,7 +90,7 @@ describe('a 12 MP JPEG from Paris (EXIF GPS, Orientation 6)', () => {
     assert.equal(photo.failure, null);
 
     // Over HTTP it is the same photo, for anyone.
-    const fetched = await getPhoto(app.url, accepted.id);
+    const fetched = await getPhoto(server.url, accepted.id);
     expectStatus(fetched, 200);
     assert.deepEqual(fetched.body.photo, photo);
   });
@@ -126,20 +110,20 @@ describe('a 12 MP JPEG from Paris (EXIF GPS, Orientation 6)', () => {
     const badges = notes().filter((n) => n.type === 'badge');
     assert.deepEqual(badges.map((n) => n.badge), [1]);
 
-    const listed = await call<NotificationPage>(app.url, 'GET', '/api/notifications', { cookie: ana.cookie });
+    const listed = await call<NotificationPage>(server.url, 'GET', '/api/notifications', { cookie: ana.cookie });
     expectStatus(listed, 200);
     const types = listed.body.items.map((n: Notification) => n.type).sort();
     assert.deepEqual(types, ['badge', 'follow', 'photo.ready'], 'fred following her, and the photo');
     assert.deepEqual(listed.body.items.find((n) => n.type === 'follow')!.actor, { id: fred.id, username: 'fred' });
     assert.equal(listed.body.unread, 3);
-    const prof = await call<Profile>(app.url, 'GET', '/api/users/ana');
+    const prof = await call<Profile>(server.url, 'GET', '/api/users/ana');
     assert.deepEqual(prof.body.badges, [1]);
     assert.deepEqual(prof.body.counts, { photos: 1, followers: 1, following: 0 });
   });
 
   test('both variants are served as immutable WebP with nosniff and an ETag, and 304 on If-None-Match', async () => {
     for (const url of [photo.variants!.display, photo.variants!.thumb]) {
-      const res = await fetch(`${app.url}${url}`);
+      const res = await fetch(`${server.url}${url}`);
       const body = Buffer.from(await res.arrayBuffer());
       assert.equal(res.status, 200, url);
       assert.equal(res.headers.get('content-type'), 'image/webp');
@@ -152,19 +136,19 @@ describe('a 12 MP JPEG from Paris (EXIF GPS, Orientation 6)', () => {
       assert.equal(body.subarray(0, 4).toString('latin1'), 'RIFF');
       assert.equal(body.subarray(8, 12).toString('latin1'), 'WEBP');
 
-      const again = await fetch(`${app.url}${url}`, { headers: { 'if-none-match': etag } });
+      const again = await fetch(`${server.url}${url}`, { headers: { 'if-none-match': etag } });
       assert.equal(again.status, 304);
       assert.equal((await again.arrayBuffer()).byteLength, 0);
       assert.equal(again.headers.get('etag'), etag);
 
-      const stale = await fetch(`${app.url}${url}`, { headers: { 'if-none-match': '"something-else"' } });
+      const stale = await fetch(`${server.url}${url}`, { headers: { 'if-none-match': '"something-else"' } });
       assert.equal(stale.status, 200);
       await stale.arrayBuffer();
     }
   });
 
   test('the variants are upright WebP, 1080 and 320 wide, with no EXIF, ICC, XMP or orientation', async () => {
-    const download = async (url: string) => Buffer.from(await (await fetch(`${app.url}${url}`)).arrayBuffer());
+    const download = async (url: string) => Buffer.from(await (await fetch(`${server.url}${url}`)).arrayBuffer());
     const [display, thumb] = await Promise.all([download(photo.variants!.display), download(photo.variants!.thumb)]);
     const d = await sharp(display).metadata();
     const th = await sharp(thumb).metadata();
@@ -182,19 +166,19 @@ describe('a 12 MP JPEG from Paris (EXIF GPS, Orientation 6)', () => {
   });
 
   test('the original (with its GPS) is purged once processed: media/ holds only the two variants', async () => {
-    await until('uploads/ to be purged', async () => filesUnder(join(app.config.dataDir, 'uploads')), (files) => files.length === 0, 10_000);
-    assert.deepEqual(filesUnder(join(app.config.dataDir, 'tmp')), []);
-    const media = filesUnder(join(app.config.dataDir, 'media')).map((f) => f.split('/').at(-1));
+    await until('uploads/ to be purged', async () => filesUnder(join(server.app.config.dataDir, 'uploads')), (files) => files.length === 0, 10_000);
+    assert.deepEqual(filesUnder(join(server.app.config.dataDir, 'tmp')), []);
+    const media = filesUnder(join(server.app.config.dataDir, 'media')).map((f) => f.split('/').at(-1));
     assert.deepEqual(media.sort(), [photo.variants!.display, photo.variants!.thumb].map((u) => u.slice('/media/'.length)).sort());
   });
 
   test('every stream carried its photo.ready exactly once, the owner one photo.processed and one photo.ready notification', async () => {
-    await jobsSettled(app);
+    await jobsSettled(server.app);
     for (const [s, stream] of [
-      [latest, 'latest'],
-      [city, 'city:paris-fr'],
-      [home, 'home'],
-      [profile, 'profile:ana'],
+      [walls.latest, 'latest'],
+      [walls.city, 'city:paris-fr'],
+      [walls.home, 'home'],
+      [walls.profile, 'profile:ana'],
     ] as const) {
       assert.equal(eventsOf(s, 'photo.ready', stream).filter((e) => e.data.photo.id === photo.id).length, 1, stream);
     }
@@ -204,7 +188,7 @@ describe('a 12 MP JPEG from Paris (EXIF GPS, Orientation 6)', () => {
   });
 
   test('upload -> photo.ready on `latest`: median of 5 uploads of 12 MP JPEGs', async (t) => {
-    const tim = await signUp(app.url, 'tim');
+    const tim = await signUp(server.url, 'tim');
     const images: Buffer[] = [];
     // Made before timing: sharp's threads are shared with the in-process server.
     images.push(...(await Promise.all([1, 2, 3, 4, 5].map(() => makeJpeg(TWELVE_MP)))));
@@ -212,20 +196,20 @@ describe('a 12 MP JPEG from Paris (EXIF GPS, Orientation 6)', () => {
     const onEvent = (env: Envelope) => {
       if (env.type === 'photo.ready' && env.stream === 'latest') arrivals.set((env.data as { photo: Photo }).photo.id, performance.now());
     };
-    latest.socket.on('event', onEvent);
+    walls.latest.socket.on('event', onEvent);
     const toReady: number[] = [];
     const toAccepted: number[] = [];
     try {
       for (const image of images) {
         const started = performance.now();
-        const res = await upload(app.url, tim.cookie, { file: image });
+        const res = await upload(server.url, tim.cookie, { file: image });
         toAccepted.push(performance.now() - started);
         expectStatus(res, 202);
-        await readyEvent(latest, 'latest', res.body.photo.id, 20_000);
+        await readyEvent(walls.latest, 'latest', res.body.photo.id, 20_000);
         toReady.push(arrivals.get(res.body.photo.id)! - started);
       }
     } finally {
-      latest.socket.off('event', onEvent);
+      walls.latest.socket.off('event', onEvent);
     }
     const fmt = (ms: number[]) => ms.map((v) => v.toFixed(0)).join(', ');
     t.diagnostic(

@@ -3,10 +3,11 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ApiErrorBody, Page, Photo } from '../../src/shared/api.js';
 import type { Envelope, EventType, SubscribeAck } from '../../src/shared/realtime.js';
-import type { TestApp } from './app.js';
+import { buildTestApp, type TestApp } from './app.js';
 import { connect, type TestSocket } from './sockets.js';
 
 export interface Session {
@@ -213,4 +214,77 @@ export async function jobsSettled(app: TestApp, timeoutMs = 15_000): Promise<voi
     (n) => n === 0,
     timeoutMs,
   );
+}
+
+export interface PhotoServer {
+  /** The in-process app, listening; there once the file's `before` hook ran. */
+  readonly app: TestApp;
+  /** Where it listens: `http://127.0.0.1:<port>`. */
+  readonly url: string;
+  /** The first account, which the server makes admin: taken first, so that no test user is one. */
+  readonly admin: Session;
+  /** The file's sockets, all closed after it. */
+  readonly sockets: SocketPool;
+}
+
+/**
+ * Registers the file's before/after hooks: one app for the whole file, listening on a port.
+ * `setup` is the file's own setup, run once the app is up. (A top-level `before` of its own
+ * would not wait: node:test runs top-level before hooks as soon as they are registered.)
+ */
+export function photoServer(setup?: (server: PhotoServer) => Promise<void>): PhotoServer {
+  let app: TestApp | undefined;
+  let admin: Session | undefined;
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('photoServer() is used before its before hook ran');
+    return value;
+  };
+  const sockets = new SocketPool(() => started(app).url);
+
+  before(async () => {
+    app = await buildTestApp(null);
+    await app.listen();
+    admin = await signUp(app.url, 'admin');
+    await setup?.(server);
+  });
+
+  after(async () => {
+    sockets.closeAll();
+    await app?.close();
+  });
+
+  const server: PhotoServer = {
+    get app() {
+      return started(app);
+    },
+    get url() {
+      return started(app).url;
+    },
+    get admin() {
+      return started(admin);
+    },
+    sockets,
+  };
+  return server;
+}
+
+/** Signed-out sockets on the walls a photo reaches, and a follower's home. */
+export interface Walls {
+  latest: TestSocket;
+  city: TestSocket;
+  profile: TestSocket;
+  home: TestSocket;
+}
+
+/**
+ * Opens a socket on each wall a photo of `owner` taken in `city` (a slug) reaches: latest, the
+ * city, the owner's profile, and the home of `follower`, who must follow the owner already.
+ */
+export async function openWalls(sockets: SocketPool, { owner, follower, city }: { owner: Session; follower: Session; city: string }): Promise<Walls> {
+  return {
+    latest: await sockets.open(undefined, 'latest'),
+    city: await sockets.open(undefined, `city:${city}`),
+    profile: await sockets.open(undefined, `profile:${owner.username}`),
+    home: await sockets.open(follower.cookie, 'home'),
+  };
 }

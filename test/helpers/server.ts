@@ -48,7 +48,7 @@ export async function startServer(opts: { dataDir?: string; env?: Record<string,
     const timer = setTimeout(() => reject(new Error(`server did not start in 60 s:\n${logs.join('\n')}`)), 60_000);
     createInterface({ input: child.stdout! }).on('line', (line) => {
       remember(line);
-      const m = /"port":(\d+)[^}]*Strobe is up/.exec(line);
+      const m = /"port":(\d+).*Strobe is up/.exec(line);
       if (m) {
         clearTimeout(timer);
         resolve(Number(m[1]));

@@ -1,10 +1,9 @@
 // PostgreSQL, the cluster database, against the same contracts as PGlite: migrations (with the
 // advisory lock), transactions, and the session store.
 import { migrate } from '../../src/adapters/db/migrate.js';
-import { DbSessionStore } from '../../src/adapters/db/sessions.js';
 import { openPostgres } from '../../src/adapters/pg/db.js';
 import { dbContract } from '../contracts/db.contract.js';
-import { sessionStoreContract } from '../contracts/session-store.contract.js';
+import { dbSessionStore, sessionStoreContract } from '../contracts/session-store.contract.js';
 import { freshPostgres, servicesUp } from '../helpers/services.js';
 
 async function openMigrated() {
@@ -22,12 +21,5 @@ async function openMigrated() {
 
 if (await servicesUp(['postgres'])) {
   dbContract('PostgreSQL', openMigrated);
-  sessionStoreContract('database (PostgreSQL)', async () => {
-    const { db, dispose } = await openMigrated();
-    const [user] = await db.query<{ id: string }>("insert into users (username, password_hash) values ('sam', 'x') returning id");
-    const store = new DbSessionStore(db);
-    const close = store.close.bind(store);
-    store.close = async () => (await close(), await dispose());
-    return { store, userId: user!.id };
-  });
+  sessionStoreContract('database (PostgreSQL)', () => dbSessionStore(openMigrated));
 }

@@ -2,8 +2,7 @@
 // and its first bytes kept for sniffing, so memory stays flat whatever the size. Text fields are
 // collected as they come. The caller owns the temporary file and must remove it.
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -39,6 +38,9 @@ export async function receiveUpload(req: FastifyRequest, tmpDir: string): Promis
         continue;
       }
       const path = join(tmpDir, `${randomBytes(12).toString('hex')}.upload`);
+      // Opened before anything else, so the file exists by the time `discard` can be called: a
+      // stream that opens lazily could create it after an early error had already "removed" it.
+      const out = await open(path, 'wx');
       received.discard = () => rm(path, { force: true });
       const hash = createHash('sha256');
       let size = 0;
@@ -51,7 +53,7 @@ export async function receiveUpload(req: FastifyRequest, tmpDir: string): Promis
           done(null, chunk);
         },
       });
-      await pipeline(part.file, meter, createWriteStream(path, { flags: 'wx' }));
+      await pipeline(part.file, meter, out.createWriteStream());
       if (part.file.truncated) throw errors.tooLarge(`Photos are at most ${LIMITS.uploadMaxBytes / 1024 / 1024} MB.`);
       received.file = { path, size, sha256: hash.digest('hex'), head };
     }

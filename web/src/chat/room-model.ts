@@ -5,8 +5,7 @@
 import type { ChatMessage, PublicUser } from '../../../src/shared/api.js';
 import type { Envelope, EventType } from '../../../src/shared/realtime.js';
 import { ApiError, errorMessage } from '../lib/api.js';
-import { live } from '../lib/live.js';
-import { createStore, type Store } from '../lib/store.js';
+import { LiveModel } from '../lib/live-model.js';
 import { chatStream, fetchHistory, fetchPresence } from './chat-api.js';
 import { onDelivered } from './outbox.js';
 import { applyPresence, mergeMessages, type Notice, type PresenceChange } from './timeline.js';
@@ -26,18 +25,15 @@ export interface RoomState {
 
 const MAX_NOTICES = 100;
 
-export class RoomModel {
-  readonly store: Store<RoomState>;
-  private generation = 0;
+export class RoomModel extends LiveModel<RoomState> {
   private liveSinceReset: ChatMessage[] = [];
   private presenceSinceReset: PresenceChange[] = [];
-  private closed = false;
 
   constructor(
     readonly room: string,
     private readonly selfId: string | undefined,
   ) {
-    this.store = createStore<RoomState>({
+    super({
       messages: [],
       notices: [],
       next: null,
@@ -51,41 +47,30 @@ export class RoomModel {
 
   /** Returns the cleanup to run when the room is left. */
   start(): () => void {
-    const unsubscribe = live.subscribe(chatStream(this.room), {
+    const stopLive = this.startLive(chatStream(this.room), {
       onEvent: (env) => this.handleEvent(env),
-      onReset: () => void this.refetch(),
       onError: (err) => this.patch(err.code === 'NOT_FOUND' ? { missing: true, loaded: true } : { error: err.message }),
     });
     const stopDelivered = onDelivered((m) => m.room === this.room && this.addMessage(m));
-    // Offline at first: show what HTTP has now; the first subscribe will refetch anyway.
-    if (!live.connected) void this.refetch();
     return () => {
-      this.closed = true;
-      unsubscribe();
+      stopLive();
       stopDelivered();
     };
   }
 
   async refetch(): Promise<void> {
-    const gen = ++this.generation;
+    const gen = this.nextGeneration();
     this.liveSinceReset = [];
     this.presenceSinceReset = [];
     await Promise.all([this.refetchHistory(gen), this.refetchPresence(gen)]);
   }
 
-  async loadOlder(): Promise<void> {
-    const { next, loadingOlder } = this.store.get();
-    if (!next || loadingOlder) return;
-    const gen = this.generation;
-    this.patch({ loadingOlder: true });
-    try {
-      const page = await fetchHistory(this.room, next);
-      if (this.stale(gen)) return;
-      const messages = mergeMessages([...page.items].reverse(), this.store.get().messages);
-      this.patch({ messages, next: page.next, loadingOlder: false, error: null });
-    } catch (err) {
-      if (!this.stale(gen)) this.patch({ loadingOlder: false, error: errorMessage(err) });
-    }
+  loadOlder(): Promise<void> {
+    return this.loadNextPage('loadingOlder', (cursor) => fetchHistory(this.room, cursor), (page) => ({
+      messages: mergeMessages([...page.items].reverse(), this.store.get().messages),
+      next: page.next,
+      error: null,
+    }));
   }
 
   private async refetchHistory(gen: number): Promise<void> {
@@ -135,14 +120,6 @@ export class RoomModel {
       notices = [...notices, notice].slice(-MAX_NOTICES);
     }
     this.patch({ presence, notices });
-  }
-
-  private stale(gen: number): boolean {
-    return this.closed || gen !== this.generation;
-  }
-
-  private patch(changes: Partial<RoomState>): void {
-    if (!this.closed) this.store.update((s) => ({ ...s, ...changes }));
   }
 }
 

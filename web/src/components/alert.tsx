@@ -13,3 +13,13 @@ export function Alert({ children, onRetry }: { children: ComponentChildren; onRe
     </div>
   );
 }
+
+/** Why the action next to it failed (a like, a follow, a delete); nothing while there is no failure. */
+export function InlineError({ message }: { message: string | null }) {
+  if (!message) return null;
+  return (
+    <span class="like__error" role="alert">
+      {message}
+    </span>
+  );
+}

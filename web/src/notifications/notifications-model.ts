@@ -3,8 +3,7 @@
 import type { Notification } from '../../../src/shared/api.js';
 import { errorMessage } from '../lib/api.js';
 import { isEvent } from '../lib/events.js';
-import { live } from '../lib/live.js';
-import { createStore, type Store } from '../lib/store.js';
+import { LiveModel } from '../lib/live-model.js';
 import { fetchNotifications, markAllRead } from './notifications-api.js';
 import { mergeNotifications } from './notification-list.js';
 
@@ -17,33 +16,19 @@ export interface NotificationsState {
   error: string | null;
 }
 
-export class NotificationsModel {
-  readonly store: Store<NotificationsState> = createStore<NotificationsState>({
-    items: [],
-    unread: 0,
-    next: null,
-    loaded: false,
-    loadingMore: false,
-    error: null,
-  });
-  private generation = 0;
+export class NotificationsModel extends LiveModel<NotificationsState> {
   private liveSinceReset: Notification[] = [];
-  private closed = false;
+
+  constructor() {
+    super({ items: [], unread: 0, next: null, loaded: false, loadingMore: false, error: null });
+  }
 
   start(): () => void {
-    const unsubscribe = live.subscribe('user', {
-      onEvent: (env) => isEvent(env, 'notification') && this.add(env.data),
-      onReset: () => void this.refetch(),
-    });
-    if (!live.connected) void this.refetch();
-    return () => {
-      this.closed = true;
-      unsubscribe();
-    };
+    return this.startLive('user', { onEvent: (env) => isEvent(env, 'notification') && this.add(env.data) });
   }
 
   async refetch(): Promise<void> {
-    const gen = ++this.generation;
+    const gen = this.nextGeneration();
     this.liveSinceReset = [];
     try {
       const page = await fetchNotifications();
@@ -63,18 +48,11 @@ export class NotificationsModel {
     }
   }
 
-  async loadMore(): Promise<void> {
-    const { next, loadingMore } = this.store.get();
-    if (!next || loadingMore) return;
-    const gen = this.generation;
-    this.patch({ loadingMore: true });
-    try {
-      const page = await fetchNotifications(next);
-      if (this.stale(gen)) return;
-      this.patch({ items: mergeNotifications(this.store.get().items, page.items), next: page.next, loadingMore: false });
-    } catch (err) {
-      if (!this.stale(gen)) this.patch({ loadingMore: false, error: errorMessage(err) });
-    }
+  loadMore(): Promise<void> {
+    return this.loadNextPage('loadingMore', fetchNotifications, (page) => ({
+      items: mergeNotifications(this.store.get().items, page.items),
+      next: page.next,
+    }));
   }
 
   /**
@@ -101,13 +79,5 @@ export class NotificationsModel {
     const state = this.store.get();
     if (state.items.some((i) => i.id === n.id)) return;
     this.patch({ items: mergeNotifications([n], state.items), unread: state.unread + (n.read ? 0 : 1) });
-  }
-
-  private stale(gen: number): boolean {
-    return this.closed || gen !== this.generation;
-  }
-
-  private patch(changes: Partial<NotificationsState>): void {
-    if (!this.closed) this.store.update((s) => ({ ...s, ...changes }));
   }
 }

@@ -3,8 +3,7 @@
 import type { Photo } from '../../../src/shared/api.js';
 import { errorMessage } from '../lib/api.js';
 import { isEvent } from '../lib/events.js';
-import { live } from '../lib/live.js';
-import { createStore, type Store } from '../lib/store.js';
+import { LiveModel } from '../lib/live-model.js';
 import { bumpTile, dropFromTiles, fillTile, type CityTile } from './city-tiles.js';
 import { newestInCity, searchCities } from './photos-api.js';
 
@@ -17,29 +16,24 @@ export interface CitiesState {
 /** Newest-photo requests in flight at once, so a wall of many cities does not flood the server. */
 const PARALLEL_FETCHES = 6;
 
-export class CitiesModel {
-  readonly store: Store<CitiesState> = createStore<CitiesState>({ tiles: [], loaded: false, error: null });
-  private generation = 0;
+export class CitiesModel extends LiveModel<CitiesState> {
   private liveSinceReset: Photo[] = [];
-  private closed = false;
+
+  constructor() {
+    super({ tiles: [], loaded: false, error: null });
+  }
 
   start(): () => void {
-    const unsubscribe = live.subscribe('latest', {
+    return this.startLive('latest', {
       onEvent: (env) => {
         if (isEvent(env, 'photo.ready')) this.bump(env.data.photo);
         else if (isEvent(env, 'photo.deleted')) this.drop(env.data.id);
       },
-      onReset: () => void this.refetch(),
     });
-    if (!live.connected) void this.refetch();
-    return () => {
-      this.closed = true;
-      unsubscribe();
-    };
   }
 
   async refetch(): Promise<void> {
-    const gen = ++this.generation;
+    const gen = this.nextGeneration();
     this.liveSinceReset = [];
     let cities;
     try {
@@ -82,14 +76,6 @@ export class CitiesModel {
   private drop(id: string): void {
     const { tiles, stale } = dropFromTiles(this.store.get().tiles, id);
     this.patch({ tiles });
-    void this.fillAll(this.generation, stale);
-  }
-
-  private stale(gen: number): boolean {
-    return this.closed || gen !== this.generation;
-  }
-
-  private patch(changes: Partial<CitiesState>): void {
-    if (!this.closed) this.store.update((s) => ({ ...s, ...changes }));
+    void this.fillAll(this.currentGeneration(), stale);
   }
 }

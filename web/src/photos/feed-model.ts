@@ -6,8 +6,7 @@ import type { Photo } from '../../../src/shared/api.js';
 import type { Envelope } from '../../../src/shared/realtime.js';
 import { ApiError, errorMessage } from '../lib/api.js';
 import { isEvent } from '../lib/events.js';
-import { live } from '../lib/live.js';
-import { createStore, type Store } from '../lib/store.js';
+import { LiveModel } from '../lib/live-model.js';
 import { forgetPhoto, updateOwnPhoto } from './own-photos.js';
 import type { FeedSource } from './photos-api.js';
 import { mergePhotos, patchPhoto, withoutPhoto } from './photo-list.js';
@@ -30,37 +29,27 @@ export interface FeedHooks {
   onReset?(): void;
 }
 
-export class FeedModel {
-  readonly store: Store<FeedState>;
-  private generation = 0;
+export class FeedModel extends LiveModel<FeedState> {
   private liveSinceReset: Photo[] = [];
   private deletedSinceReset = new Set<string>();
-  private closed = false;
 
   constructor(
     readonly source: FeedSource,
     private readonly hooks: FeedHooks = {},
   ) {
-    this.store = createStore<FeedState>({ items: [], next: null, loaded: false, loadingMore: false, error: null, missing: false });
+    super({ items: [], next: null, loaded: false, loadingMore: false, error: null, missing: false });
   }
 
   /** Returns the cleanup to run when the wall is left. */
   start(): () => void {
-    const unsubscribe = live.subscribe(this.source.stream, {
+    return this.startLive(this.source.stream, {
       onEvent: (env) => this.handleEvent(env),
-      onReset: () => void this.refetch(),
       onError: (err) => this.patch(err.code === 'NOT_FOUND' ? { missing: true, loaded: true } : { error: err.message, loaded: true }),
     });
-    // Offline at first: show what HTTP has now; the first subscribe refetches anyway.
-    if (!live.connected) void this.refetch();
-    return () => {
-      this.closed = true;
-      unsubscribe();
-    };
   }
 
   async refetch(): Promise<void> {
-    const gen = ++this.generation;
+    const gen = this.nextGeneration();
     this.liveSinceReset = [];
     this.deletedSinceReset = new Set();
     this.hooks.onReset?.();
@@ -78,18 +67,12 @@ export class FeedModel {
     }
   }
 
-  async loadMore(): Promise<void> {
-    const { next, loadingMore } = this.store.get();
-    if (!next || loadingMore) return;
-    const gen = this.generation;
-    this.patch({ loadingMore: true });
-    try {
-      const page = await this.source.fetchPage(next);
-      if (this.stale(gen)) return;
-      this.patch({ items: mergePhotos(this.store.get().items, page.items), next: page.next, loadingMore: false, error: null });
-    } catch (err) {
-      if (!this.stale(gen)) this.patch({ loadingMore: false, error: errorMessage(err) });
-    }
+  loadMore(): Promise<void> {
+    return this.loadNextPage('loadingMore', (cursor) => this.source.fetchPage(cursor), (page) => ({
+      items: mergePhotos(this.store.get().items, page.items),
+      next: page.next,
+      error: null,
+    }));
   }
 
   /** A change made on this page (a like): the wall shows it without waiting for the stream. */
@@ -113,13 +96,5 @@ export class FeedModel {
       this.remove(env.data.id);
     }
     this.hooks.onEvent?.(env);
-  }
-
-  private stale(gen: number): boolean {
-    return this.closed || gen !== this.generation;
-  }
-
-  private patch(changes: Partial<FeedState>): void {
-    if (!this.closed) this.store.update((s) => ({ ...s, ...changes }));
   }
 }

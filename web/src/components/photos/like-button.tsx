@@ -1,10 +1,11 @@
 // Like/unlike: the count moves at once, then takes the server's answer, which is the truth
 // (another viewer may have liked in between). A refusal puts the count back.
-import { useRef, useState } from 'preact/hooks';
+import { useRef } from 'preact/hooks';
 import type { Photo, PublicUser } from '../../../../src/shared/api.js';
-import { errorMessage } from '../../lib/api.js';
 import { useLocation } from '../../lib/router.js';
+import { useAction } from '../../lib/use-action.js';
 import { setLiked } from '../../photos/photos-api.js';
+import { InlineError } from '../alert.js';
 import { Link } from '../link.js';
 
 interface Props {
@@ -15,8 +16,7 @@ interface Props {
 
 export function LikeButton({ photo, user, onChange }: Props) {
   const { path, search } = useLocation();
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { error, run } = useAction();
   // The photo may change (live counts) while a request is out; reconcile with the newest copy.
   const latest = useRef(photo);
   latest.current = photo;
@@ -39,23 +39,19 @@ export function LikeButton({ photo, user, onChange }: Props) {
     );
   }
 
-  const toggle = async () => {
-    if (busy) return;
-    const before = latest.current;
-    const want = !before.liked;
-    setBusy(true);
-    setError(null);
-    onChange({ ...before, liked: want, likes: Math.max(0, before.likes + (want ? 1 : -1)) });
-    try {
-      const res = await setLiked(before.id, want);
-      onChange({ ...latest.current, likes: res.likes, liked: res.liked });
-    } catch (err) {
-      onChange({ ...latest.current, liked: before.liked, likes: before.likes });
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const toggle = () =>
+    run(async () => {
+      const before = latest.current;
+      const want = !before.liked;
+      onChange({ ...before, liked: want, likes: Math.max(0, before.likes + (want ? 1 : -1)) });
+      try {
+        const res = await setLiked(before.id, want);
+        onChange({ ...latest.current, likes: res.likes, liked: res.liked });
+      } catch (err) {
+        onChange({ ...latest.current, liked: before.liked, likes: before.likes });
+        throw err; // for the message under the button
+      }
+    });
 
   return (
     <div class="like">
@@ -70,11 +66,7 @@ export function LikeButton({ photo, user, onChange }: Props) {
         <span aria-hidden="true">{photo.liked ? '♥' : '♡'}</span>
         {count}
       </button>
-      {error && (
-        <span class="like__error" role="alert">
-          {error}
-        </span>
-      )}
+      <InlineError message={error} />
     </div>
   );
 }

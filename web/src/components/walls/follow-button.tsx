@@ -1,9 +1,9 @@
 // Follow/unfollow. The reply carries the follower count, which the header shows at once;
 // profile.counts events keep it right for everyone else watching.
-import { useState } from 'preact/hooks';
 import type { FollowResult } from '../../../../src/shared/api.js';
-import { errorMessage } from '../../lib/api.js';
+import { useAction } from '../../lib/use-action.js';
 import { setFollowing } from '../../photos/photos-api.js';
+import { InlineError } from '../alert.js';
 
 interface Props {
   username: string;
@@ -12,19 +12,8 @@ interface Props {
 }
 
 export function FollowButton({ username, following, onChange }: Props) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const toggle = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      onChange(await setFollowing(username, !following));
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, run } = useAction();
+  const toggle = () => run(async () => onChange(await setFollowing(username, !following)));
   return (
     <div class="follow">
       <button
@@ -37,11 +26,7 @@ export function FollowButton({ username, following, onChange }: Props) {
       >
         {following ? 'Following' : 'Follow'}
       </button>
-      {error && (
-        <span class="like__error" role="alert">
-          {error}
-        </span>
-      )}
+      <InlineError message={error} />
     </div>
   );
 }
