@@ -34,8 +34,8 @@ export interface NotifyPayload {
 }
 export type JobName = keyof JobPayloads;
 
-/** Every job name, for brokers that declare a queue per name before anything is published. */
-export const JOB_NAMES = ['test.echo', 'photo.resize', 'photo.fanout', 'blobs.purge', 'notify', 'badges.check'] as const satisfies readonly JobName[];
+/** The jobs a worker can be restricted to (`strobe worker --queues`). */
+export const JOB_NAMES = ['photo.resize', 'photo.fanout', 'blobs.purge', 'notify', 'badges.check'] as const satisfies readonly JobName[];
 
 export interface Job<N extends JobName = JobName> {
   id: string;

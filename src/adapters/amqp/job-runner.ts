@@ -26,6 +26,7 @@ export class AmqpJobRunner implements JobRunner {
   private readonly handlers = new Map<JobName, Registered>();
   private readonly retry: RetryPolicy;
   private channel: ConfirmChannel | undefined;
+  private consumerTags: string[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private running = false;
 
@@ -50,10 +51,12 @@ export class AmqpJobRunner implements JobRunner {
       ch.on('close', () => {
         if (this.channel === ch) this.channel = undefined;
       });
+      this.consumerTags = [];
       for (const [name] of this.handlers) {
         if (this.opts.only && !this.opts.only.includes(name)) continue;
         await declareJob(ch, name, this.retry);
-        await ch.consume(queueOf(name), (msg) => msg && this.track(this.deliver(ch, name, msg)), { noAck: false });
+        const { consumerTag } = await ch.consume(queueOf(name), (msg) => msg && this.track(this.deliver(ch, name, msg)), { noAck: false });
+        this.consumerTags.push(consumerTag);
       }
       this.channel = ch;
     });
@@ -65,13 +68,9 @@ export class AmqpJobRunner implements JobRunner {
     const ch = this.channel;
     this.channel = undefined;
     // Cancelling the consumers first: nothing new arrives while the running jobs finish and ack.
-    if (ch) for (const tag of this.consumerTags(ch)) await ch.cancel(tag).catch(() => {});
+    if (ch) for (const tag of this.consumerTags) await ch.cancel(tag).catch(() => {});
     await Promise.allSettled([...this.inFlight]);
     await ch?.close().catch(() => {});
-  }
-
-  private consumerTags(ch: ConfirmChannel): string[] {
-    return Object.keys((ch as unknown as { consumers?: Record<string, unknown> }).consumers ?? {});
   }
 
   private track(p: Promise<void>): void {

@@ -4,7 +4,8 @@
 // later: consumers are idempotent) or marks only what the broker confirmed.
 import type { ConfirmChannel } from 'amqplib';
 import type { Db } from '../../ports/db.js';
-import { DEFAULT_RETRY, JOB_NAMES, type RetryPolicy } from '../../ports/jobs.js';
+import { Poll } from '../../jobs/poll.js';
+import { DEFAULT_RETRY, type RetryPolicy } from '../../ports/jobs.js';
 import type { AmqpConnection } from './connection.js';
 import { declareJob, EXCHANGE } from './topology.js';
 
@@ -19,33 +20,36 @@ export class OutboxRelay {
   private channel: ConfirmChannel | undefined;
   private running = false;
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly poll: Poll;
+  /** Job queues declared on the current channel. */
+  private declared = new Set<string>();
 
   constructor(
     private readonly db: Db,
     private readonly conn: AmqpConnection,
     private readonly opts: RelayOptions = {},
-  ) {}
+  ) {
+    this.poll = new Poll(opts.pollMs ?? 100);
+  }
 
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
     await this.conn.onReady(async (c) => {
       const ch = await c.createConfirmChannel();
-      // Declared before the first publish: a message to a queue that does not exist yet is lost.
-      for (const job of JOB_NAMES) await declareJob(ch, job, this.opts.retry ?? DEFAULT_RETRY);
+      this.declared = new Set();
       ch.on('close', () => {
         if (this.channel === ch) this.channel = undefined;
       });
       this.channel = ch;
-      this.wake?.();
+      this.poll.wake();
     });
     this.loop = this.run();
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.poll.wake();
     await this.loop;
     await this.channel?.close().catch(() => {});
     this.channel = undefined;
@@ -60,20 +64,8 @@ export class OutboxRelay {
           return 0;
         });
       }
-      if (sent === 0) await this.idle();
+      if (sent === 0) await this.poll.sleep();
     }
-  }
-
-  private idle(): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wake = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, this.opts.pollMs ?? 100);
-      this.wake = done;
-    });
   }
 
   private relayBatch(ch: ConfirmChannel): Promise<number> {
@@ -85,6 +77,11 @@ export class OutboxRelay {
       );
       if (rows.length === 0) return 0;
       for (const row of rows) {
+        // Declared before its first publish: a message routed to no queue yet would be lost.
+        if (!this.declared.has(row.name)) {
+          await declareJob(ch, row.name, this.opts.retry ?? DEFAULT_RETRY);
+          this.declared.add(row.name);
+        }
         ch.publish(EXCHANGE, row.name, Buffer.from(JSON.stringify({ id: row.id, name: row.name, payload: row.payload })), {
           persistent: true,
           contentType: 'application/json',

@@ -1,6 +1,7 @@
 // Embedded job runner: claims due jobs from the jobs table, runs them, and records the outcome.
 // Retries wait with back-off; after the last attempt a job is dead-lettered (status 'dead') and the
 // onDead hook runs. A job left 'running' by a crash is taken again once its lock expires.
+import { Poll } from '../../jobs/poll.js';
 import type { Db } from '../../ports/db.js';
 import { DEFAULT_RETRY, type HandlerOptions, type Job, type JobHandler, type JobName, type JobRunner, type RetryPolicy } from '../../ports/jobs.js';
 
@@ -32,8 +33,7 @@ export class DbJobRunner implements JobRunner {
   private readonly retry: RetryPolicy;
   private running = false;
   private readonly inFlight = new Set<Promise<void>>();
-  private timer: NodeJS.Timeout | undefined;
-  private wake: (() => void) | undefined;
+  private readonly poll: Poll;
   private loop: Promise<void> | undefined;
 
   constructor(
@@ -41,6 +41,7 @@ export class DbJobRunner implements JobRunner {
     private readonly opts: DbJobRunnerOptions = {},
   ) {
     this.retry = opts.retry ?? DEFAULT_RETRY;
+    this.poll = new Poll(opts.pollMs ?? 100);
   }
 
   handle<N extends JobName>(name: N, handler: JobHandler<N>, opts: HandlerOptions<N> = {}): void {
@@ -58,7 +59,7 @@ export class DbJobRunner implements JobRunner {
 
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.poll.wake();
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
   }
@@ -76,24 +77,13 @@ export class DbJobRunner implements JobRunner {
         claimed = true;
         const p = this.execute(row).finally(() => {
           this.inFlight.delete(p);
-          this.wake?.();
+          this.poll.wake();
         });
         this.inFlight.add(p);
       }
       if (!this.running) break;
-      if (!claimed || this.inFlight.size >= concurrency) await this.idle();
+      if (!claimed || this.inFlight.size >= concurrency) await this.poll.sleep();
     }
-  }
-
-  private idle(): Promise<void> {
-    return new Promise((resolve) => {
-      this.wake = () => {
-        clearTimeout(this.timer);
-        this.wake = undefined;
-        resolve();
-      };
-      this.timer = setTimeout(this.wake, this.opts.pollMs ?? 100);
-    });
   }
 
   private async claim(): Promise<JobRow | undefined> {

@@ -131,7 +131,12 @@ export class RedisPresence implements PresenceStore {
     clearInterval(this.timer);
   }
 
-  private get scripts(): { strobePresenceJoin(...a: (string | number)[]): Promise<unknown>; strobePresenceLeave(...a: string[]): Promise<unknown> } {
-    return this.redis as unknown as RedisPresence['scripts'];
+  private get scripts(): Scripts {
+    return this.redis as unknown as Scripts;
   }
+}
+
+interface Scripts {
+  strobePresenceJoin(...args: (string | number)[]): Promise<unknown>;
+  strobePresenceLeave(...args: string[]): Promise<unknown>;
 }

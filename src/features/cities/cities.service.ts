@@ -13,16 +13,20 @@ export class CitiesService {
   constructor(private readonly db: Db) {}
 
   async get(slug: string): Promise<City & { id: number }> {
-    const city = SLUG.test(slug) && slug.length <= 120 ? await findCity(this.db, slug) : null;
+    const city = await this.find(slug);
     if (!city) throw errors.notFound(`The city "${slug.slice(0, 60)}"`);
     return city;
   }
 
   /** For inputs: an unknown slug is the client's mistake (400), not a missing page. */
   async idOf(slug: string): Promise<number> {
-    const city = SLUG.test(slug) && slug.length <= 120 ? await findCity(this.db, slug) : null;
+    const city = await this.find(slug);
     if (!city) throw errors.unknownCity(slug);
     return city.id;
+  }
+
+  private async find(slug: string): Promise<(City & { id: number }) | null> {
+    return SLUG.test(slug) && slug.length <= 120 ? findCity(this.db, slug) : null;
   }
 
   search(prefix: string, limit: number): Promise<City[]> {

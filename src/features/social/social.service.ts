@@ -37,9 +37,7 @@ export class SocialService {
   }
 
   async follow(viewer: Viewer, username: string): Promise<FollowResult> {
-    const target = await this.user(username);
-    if (target.id === viewer.id) throw new AppError('SELF_FOLLOW', 400, 'You cannot follow yourself.');
-    await enforceRate(this.deps.limiter, `social:${viewer.id}`, SOCIAL_LIMITS.actionsPerUser);
+    const target = await this.followable(viewer, username);
     const { changed, followers } = await this.deps.db.tx(async (q) => {
       const changed = await insertFollow(q, viewer.id, target.id);
       if (changed) await enqueue(q, 'notify', { userId: target.id, type: 'follow', actorId: viewer.id, key: `follow:${viewer.id}` });
@@ -50,15 +48,21 @@ export class SocialService {
   }
 
   async unfollow(viewer: Viewer, username: string): Promise<FollowResult> {
-    const target = await this.user(username);
-    if (target.id === viewer.id) throw new AppError('SELF_FOLLOW', 400, 'You cannot follow yourself.');
-    await enforceRate(this.deps.limiter, `social:${viewer.id}`, SOCIAL_LIMITS.actionsPerUser);
+    const target = await this.followable(viewer, username);
     const { changed, followers } = await this.deps.db.tx(async (q) => ({
       changed: await deleteFollow(q, viewer.id, target.id),
       followers: await followerCount(q, target.id),
     }));
     if (changed) await this.countsChanged(target, viewer);
     return { following: false, followers };
+  }
+
+  /** The user a follow or unfollow is about: someone else, within the viewer's rate limit. */
+  private async followable(viewer: Viewer, username: string): Promise<PublicUser> {
+    const target = await this.user(username);
+    if (target.id === viewer.id) throw new AppError('SELF_FOLLOW', 400, 'You cannot follow yourself.');
+    await enforceRate(this.deps.limiter, `social:${viewer.id}`, SOCIAL_LIMITS.actionsPerUser);
+    return target;
   }
 
   /** Pushes fresh counts to everyone watching these profiles. */
