@@ -112,7 +112,7 @@ export async function buildStrobe(
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   app.setErrorHandler(handleError);
   registerGuards(app, { sessions, publicUrl: config.publicUrl });
-  healthRoutes(app, { db: adapters.db, isDraining: () => draining });
+  healthRoutes(app, { health: () => adapters.health(), isDraining: () => draining });
   accountsRoutes(app, {
     accounts,
     sessionTtlMs: SESSION_TTL_MS,

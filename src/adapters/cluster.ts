@@ -11,6 +11,7 @@ import { AmqpJobRunner } from './amqp/job-runner.js';
 import { OutboxRelay } from './amqp/relay.js';
 import { migrate } from './db/migrate.js';
 import { FsBlobStore } from './fs/blobs.js';
+import { runChecks } from './health.js';
 import type { AdapterOptions, Adapters } from './index.js';
 import { openPostgres } from './pg/db.js';
 import { RedisBus } from './redis/bus.js';
@@ -50,6 +51,18 @@ export async function openClusterAdapters(config: Config, opts: AdapterOptions):
     uploads: new FsBlobStore(join(config.dataDir, 'uploads')),
     tmpDir,
     sessionSecret: config.sessionSecret!,
+    health: () =>
+      runChecks({
+        database: () => db.ping(),
+        async redis() {
+          // Realtime delivery needs the subscriber connection as much as commands need the other.
+          if (sub.status !== 'ready') throw new Error(`subscriber connection is ${sub.status}`);
+          await redis.ping();
+        },
+        async amqp() {
+          if (!amqp.current) throw new Error('connection lost; reconnecting');
+        },
+      }),
     async close() {
       await jobs.stop();
       await relay.stop();

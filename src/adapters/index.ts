@@ -12,6 +12,7 @@ import type { PresenceStore } from '../ports/presence.js';
 import type { RateLimiter } from '../ports/rate-limit.js';
 import type { SessionStore } from '../ports/sessions.js';
 import { openClusterAdapters } from './cluster.js';
+import { runChecks, type HealthReport } from './health.js';
 import { DbJobRunner } from './db/job-runner.js';
 import { migrate } from './db/migrate.js';
 import { openPglite } from './db/pglite.js';
@@ -35,6 +36,8 @@ export interface Adapters {
   /** Scratch space for uploads being received. */
   tmpDir: string;
   sessionSecret: string;
+  /** Checks each dependency of the mode (database; in a cluster also redis and amqp), each within 1 s. */
+  health(): Promise<HealthReport>;
   close(): Promise<void>;
 }
 
@@ -71,6 +74,7 @@ async function openEmbeddedAdapters(config: Config, opts: AdapterOptions): Promi
     uploads: new FsBlobStore(join(config.dataDir, 'uploads')),
     tmpDir,
     sessionSecret: config.sessionSecret ?? embeddedSecret(config.dataDir),
+    health: () => runChecks({ database: () => db.ping() }),
     async close() {
       await jobs.stop();
       await bus.close();
