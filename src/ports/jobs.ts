@@ -58,6 +58,40 @@ export interface JobRunner {
   start(): Promise<void>;
   /** Stops taking jobs and waits for the running ones; what cannot finish is retried later. */
   stop(): Promise<void>;
+  /** Reports every attempt this runner starts and ends (metrics, heartbeats). */
+  observe(observer: JobObserver): void;
+  /** What waits in each queue, who consumes it, and what was dead-lettered (the admin page). */
+  inspect(names: readonly JobName[]): Promise<QueueInfo[]>;
+  /** Up to `limit` dead-lettered jobs of a queue, oldest first. */
+  deadJobs(name: JobName, limit: number): Promise<DeadJob[]>;
+  /** Moves a queue's dead-lettered jobs back to it with fresh attempts; returns how many moved. */
+  retryDead(name: JobName): Promise<number>;
+}
+
+export type JobOutcome = 'done' | 'retry' | 'dead';
+
+export interface JobObserver {
+  /** An attempt starts; `lagMs` is how long the job waited in its queue after it became due. */
+  started(name: JobName, lagMs: number): void;
+  finished(name: JobName, outcome: JobOutcome, durationMs: number): void;
+}
+
+export interface QueueInfo {
+  name: JobName;
+  /** Jobs ready to run now (not those waiting out a retry back-off). */
+  depth: number;
+  /** Consumers attached to the queue (RabbitMQ), or runners in this process handling it (embedded). */
+  consumers: number;
+  /** Jobs dead-lettered after their last attempt. */
+  dead: number;
+}
+
+export interface DeadJob {
+  id: string;
+  name: JobName;
+  /** The failure of the last attempt. */
+  error: string | null;
+  attempts: number;
 }
 
 export interface RetryPolicy {

@@ -104,6 +104,54 @@ export function jobRunnerContract(name: string, setup: () => Promise<RunnerSetup
       assert.deepEqual(dead[0]!.job.payload, { value: 'doomed' });
     });
 
+    test('a dead job shows on inspection; retrying it moves it back to its queue, where it runs', async (t) => {
+      const s = await setup();
+      t.after(s.dispose);
+      let broken = true;
+      const ran: string[] = [];
+      const outcomes: string[] = [];
+      const lags: number[] = [];
+      const runner = s.runner({ retry: { maxAttempts: 2, backoffMs: () => 20 } });
+      runner.observe({ started: (_n, lag) => void lags.push(lag), finished: (n, outcome) => void outcomes.push(`${n}:${outcome}`) });
+      runner.handle('test.echo', async (job) => {
+        if (broken) throw new Error('still broken');
+        ran.push(job.payload.value);
+      });
+      await runner.start();
+      t.after(() => runner.stop());
+      await enqueue(s.db, 'test.echo', { value: 'phoenix' });
+      await until(async () => (await runner.inspect(['test.echo']))[0]!.dead === 1);
+      assert.deepEqual(outcomes, ['test.echo:retry', 'test.echo:dead']);
+      assert.ok(lags.every((l) => l >= 0 && l < 5_000), `lags: ${lags}`);
+      const [info] = await runner.inspect(['test.echo']);
+      assert.deepEqual({ ...info, consumers: info!.consumers > 0 }, { name: 'test.echo', depth: 0, consumers: true, dead: 1 });
+      const dead = await runner.deadJobs('test.echo', 10);
+      assert.deepEqual(
+        dead.map((d) => [d.name, d.error, d.attempts]),
+        [['test.echo', 'still broken', 2]],
+      );
+      // Looking does not consume: the job is still there.
+      assert.equal((await runner.inspect(['test.echo']))[0]!.dead, 1);
+
+      broken = false;
+      assert.equal(await runner.retryDead('test.echo'), 1);
+      await until(() => ran.length === 1);
+      assert.deepEqual(ran, ['phoenix']);
+      await until(async () => (await runner.inspect(['test.echo']))[0]!.dead === 0);
+      assert.deepEqual(await runner.deadJobs('test.echo', 10), []);
+      assert.equal(await runner.retryDead('test.echo'), 0);
+      assert.equal(outcomes.at(-1), 'test.echo:done');
+    });
+
+    test('queues nothing was ever sent to inspect as empty', async (t) => {
+      const s = await setup();
+      t.after(s.dispose);
+      const runner = s.runner({ retry: fastRetry });
+      assert.deepEqual(await runner.inspect(['badges.check']), [{ name: 'badges.check', depth: 0, consumers: 0, dead: 0 }]);
+      assert.deepEqual(await runner.deadJobs('badges.check', 5), []);
+      assert.equal(await runner.retryDead('badges.check'), 0);
+    });
+
     test('jobs wait while no runner is there, and all run when one starts', async (t) => {
       const s = await setup();
       t.after(s.dispose);

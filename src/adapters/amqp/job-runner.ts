@@ -4,7 +4,20 @@
 // queue with its error, and the handler's onDead runs. Only then is the delivery acked, so a crash
 // at any point means a redelivery, which idempotent handlers absorb.
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
-import { DEFAULT_RETRY, type HandlerOptions, type Job, type JobHandler, type JobName, type JobRunner, type RetryPolicy } from '../../ports/jobs.js';
+import { JobObservers } from '../../jobs/observers.js';
+import {
+  DEFAULT_RETRY,
+  type DeadJob,
+  type HandlerOptions,
+  type Job,
+  type JobHandler,
+  type JobName,
+  type JobObserver,
+  type JobRunner,
+  type QueueInfo,
+  type RetryPolicy,
+} from '../../ports/jobs.js';
+import { inspectQueues, moveDead, peekDead } from './admin.js';
 import type { AmqpConnection } from './connection.js';
 import { deadQueueOf, declareJob, queueOf, retryQueueOf } from './topology.js';
 
@@ -29,6 +42,7 @@ export class AmqpJobRunner implements JobRunner {
   private consumerTags: string[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private running = false;
+  private readonly observers = new JobObservers();
 
   constructor(
     private readonly conn: AmqpConnection,
@@ -73,6 +87,22 @@ export class AmqpJobRunner implements JobRunner {
     await ch?.close().catch(() => {});
   }
 
+  observe(observer: JobObserver): void {
+    this.observers.add(observer);
+  }
+
+  inspect(names: readonly JobName[]): Promise<QueueInfo[]> {
+    return inspectQueues(this.conn, names);
+  }
+
+  deadJobs(name: JobName, limit: number): Promise<DeadJob[]> {
+    return peekDead(this.conn, name, limit);
+  }
+
+  retryDead(name: JobName): Promise<number> {
+    return moveDead(this.conn, name);
+  }
+
   private track(p: Promise<void>): void {
     this.inFlight.add(p);
     void p.finally(() => this.inFlight.delete(p));
@@ -91,14 +121,20 @@ export class AmqpJobRunner implements JobRunner {
       ch.ack(msg);
       return;
     }
+    const started = Date.now();
+    // Stamped by the relay (the outbox commit) and by each retry (the end of its back-off).
+    const dueAt = Number(msg.properties.headers?.['x-due-at']);
+    this.observers.started(name, Number.isFinite(dueAt) ? started - dueAt : 0);
     try {
       await handler.run(job);
       ch.ack(msg);
+      this.observers.finished(name, 'done', Date.now() - started);
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
       try {
         await this.failed(ch, handler, job, msg, error);
         ch.ack(msg);
+        this.observers.finished(name, job.attempt >= this.retry.maxAttempts ? 'dead' : 'retry', Date.now() - started);
       } catch (e) {
         // The channel went away: the delivery returns to its queue by itself.
         this.opts.log?.warn({ err: e, job: job.id }, 'recording a job failure failed');
@@ -112,10 +148,11 @@ export class AmqpJobRunner implements JobRunner {
       await handler.opts.onDead?.(job, error);
       ch.sendToQueue(deadQueueOf(job.name), msg.content, { persistent: true, contentType: 'application/json', headers });
     } else {
-      ch.sendToQueue(retryQueueOf(job.name, job.attempt, this.retry.backoffMs(job.attempt)), msg.content, {
+      const backoff = this.retry.backoffMs(job.attempt);
+      ch.sendToQueue(retryQueueOf(job.name, job.attempt, backoff), msg.content, {
         persistent: true,
         contentType: 'application/json',
-        headers,
+        headers: { ...headers, 'x-due-at': Date.now() + backoff },
       });
     }
     await ch.waitForConfirms();

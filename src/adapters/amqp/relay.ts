@@ -70,8 +70,8 @@ export class OutboxRelay {
 
   private relayBatch(ch: ConfirmChannel): Promise<number> {
     return this.db.tx(async (q) => {
-      const rows = await q.query<{ id: string; name: string; payload: unknown }>(
-        `select id, name, payload from jobs where status = 'pending' and run_at <= now()
+      const rows = await q.query<{ id: string; name: string; payload: unknown; created_at: Date }>(
+        `select id, name, payload, created_at from jobs where status = 'pending' and run_at <= now()
          order by id limit $1 for update skip locked`,
         [this.opts.batch ?? 100],
       );
@@ -86,7 +86,8 @@ export class OutboxRelay {
           persistent: true,
           contentType: 'application/json',
           messageId: row.id,
-          headers: { 'x-attempt': 1 },
+          // The enqueue time, from which consumers measure queue lag.
+          headers: { 'x-attempt': 1, 'x-due-at': row.created_at.getTime() },
         });
       }
       await ch.waitForConfirms();

@@ -1,9 +1,21 @@
 // Embedded job runner: claims due jobs from the jobs table, runs them, and records the outcome.
 // Retries wait with back-off; after the last attempt a job is dead-lettered (status 'dead') and the
 // onDead hook runs. A job left 'running' by a crash is taken again once its lock expires.
+import { JobObservers } from '../../jobs/observers.js';
 import { Poll } from '../../jobs/poll.js';
 import type { Db } from '../../ports/db.js';
-import { DEFAULT_RETRY, type HandlerOptions, type Job, type JobHandler, type JobName, type JobRunner, type RetryPolicy } from '../../ports/jobs.js';
+import {
+  DEFAULT_RETRY,
+  type DeadJob,
+  type HandlerOptions,
+  type Job,
+  type JobHandler,
+  type JobName,
+  type JobObserver,
+  type JobRunner,
+  type QueueInfo,
+  type RetryPolicy,
+} from '../../ports/jobs.js';
 
 export interface DbJobRunnerOptions {
   retry?: RetryPolicy;
@@ -26,6 +38,8 @@ interface JobRow {
   name: JobName;
   payload: unknown;
   attempts: number;
+  /** When the job became due: its enqueue, or the end of its retry back-off. */
+  run_at: Date;
 }
 
 export class DbJobRunner implements JobRunner {
@@ -35,6 +49,7 @@ export class DbJobRunner implements JobRunner {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly poll: Poll;
   private loop: Promise<void> | undefined;
+  private readonly observers = new JobObservers();
 
   constructor(
     private readonly db: Db,
@@ -62,6 +77,46 @@ export class DbJobRunner implements JobRunner {
     this.poll.wake();
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
+  }
+
+  observe(observer: JobObserver): void {
+    this.observers.add(observer);
+  }
+
+  async inspect(names: readonly JobName[]): Promise<QueueInfo[]> {
+    const rows = await this.db.query<{ name: JobName; ready: number; dead: number }>(
+      `select name,
+              count(*) filter (where status = 'pending' and run_at <= now())::int as ready,
+              count(*) filter (where status = 'dead')::int as dead
+       from jobs where name = any($1::text[]) and status in ('pending', 'dead') group by name`,
+      [names],
+    );
+    const byName = new Map(rows.map((r) => [r.name, r]));
+    return names.map((name) => ({
+      name,
+      depth: byName.get(name)?.ready ?? 0,
+      consumers: this.running && this.handlers.has(name) ? 1 : 0,
+      dead: byName.get(name)?.dead ?? 0,
+    }));
+  }
+
+  async deadJobs(name: JobName, limit: number): Promise<DeadJob[]> {
+    const rows = await this.db.query<{ id: string; last_error: string | null; attempts: number }>(
+      `select id, last_error, attempts from jobs where status = 'dead' and name = $1 order by id limit $2`,
+      [name, limit],
+    );
+    return rows.map((r) => ({ id: r.id, name, error: r.last_error, attempts: r.attempts }));
+  }
+
+  async retryDead(name: JobName): Promise<number> {
+    // The last error stays until the next attempt overwrites it: the admin page can still show it.
+    const moved = await this.db.query(
+      `update jobs set status = 'pending', attempts = 0, run_at = now(), finished_at = null
+       where status = 'dead' and name = $1 returning id`,
+      [name],
+    );
+    this.poll.wake();
+    return moved.length;
   }
 
   private async run(): Promise<void> {
@@ -98,7 +153,7 @@ export class DbJobRunner implements JobRunner {
            and ((status = 'pending' and run_at <= now()) or (status = 'running' and locked_until < now()))
          order by run_at, id limit 1
          for update skip locked)
-       returning id, name, payload, attempts`,
+       returning id, name, payload, attempts, run_at`,
       [names, (this.opts.lockMs ?? 5 * 60_000) / 1000],
     );
     return row;
@@ -106,13 +161,17 @@ export class DbJobRunner implements JobRunner {
 
   private async execute(row: JobRow): Promise<void> {
     const job: Job = { id: row.id, name: row.name, payload: row.payload as Job['payload'], attempt: row.attempts };
+    const started = Date.now();
+    this.observers.started(row.name, started - row.run_at.getTime());
     try {
       await this.handlers.get(row.name)!.run(job);
       await this.db.query(`update jobs set status = 'done', finished_at = now(), locked_until = null where id = $1`, [row.id]);
+      this.observers.finished(row.name, 'done', Date.now() - started);
     } catch (err) {
       await this.failed(job, err instanceof Error ? err.message : String(err)).catch((e: unknown) =>
         this.opts.log?.error({ err: e, job: row.id }, 'recording a job failure failed'),
       );
+      this.observers.finished(row.name, job.attempt >= this.retry.maxAttempts ? 'dead' : 'retry', Date.now() - started);
     }
   }
 
