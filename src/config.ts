@@ -23,6 +23,17 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Where the built browser app is served from. */
   webDir: string;
+  /** Cluster mode only: photos in an S3-compatible bucket instead of DATA_DIR. */
+  s3: S3Config | undefined;
+}
+
+export interface S3Config {
+  bucket: string;
+  endpoint: string | undefined;
+  region: string;
+  accessKeyId: string | undefined;
+  secretAccessKey: string | undefined;
+  forcePathStyle: boolean;
 }
 
 export class ConfigError extends Error {
@@ -93,7 +104,36 @@ export function loadConfig(env: Env, cwd = process.cwd()): Readonly<Config> {
     replayMaxEvents: int(env, 'REPLAY_MAX_EVENTS', 2000, 10, 1_000_000),
     logLevel: logLevel as Config['logLevel'],
     webDir: resolve(cwd, str(env, 'WEB_DIR') ?? 'dist/web'),
+    s3: s3Config(env, mode),
   });
+}
+
+const S3_VARIABLES = ['S3_ENDPOINT', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'S3_FORCE_PATH_STYLE'];
+
+function s3Config(env: Env, mode: Mode): S3Config | undefined {
+  const bucket = str(env, 'S3_BUCKET');
+  if (bucket === undefined) {
+    const stray = S3_VARIABLES.find((name) => str(env, name) !== undefined);
+    if (stray) throw new ConfigError('S3_BUCKET', `is required when ${stray} is set`);
+    return undefined;
+  }
+  // An embedded Strobe keeps everything in DATA_DIR; ignoring the bucket silently would surprise.
+  if (mode !== 'cluster') throw new ConfigError('S3_BUCKET', 'is for cluster mode (DATABASE_URL, REDIS_URL, AMQP_URL); embedded mode keeps photos in DATA_DIR');
+  // The rules AWS enforces, so a name that works on a local MinIO also works on S3.
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) || bucket.includes('..') || /^\d+\.\d+\.\d+\.\d+$/.test(bucket)) {
+    throw new ConfigError('S3_BUCKET', `"${bucket}" is not a valid bucket name (3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit)`);
+  }
+  const endpoint = url(env, 'S3_ENDPOINT', ['http:', 'https:']);
+  const region = str(env, 'S3_REGION') ?? 'us-east-1';
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(region)) throw new ConfigError('S3_REGION', `"${region}" is not a region name (letters, digits, - and _)`);
+  const accessKeyId = str(env, 'S3_ACCESS_KEY_ID');
+  const secretAccessKey = str(env, 'S3_SECRET_ACCESS_KEY');
+  // Half a key pair would fall back to the SDK's default credentials and fail far from here.
+  if (accessKeyId !== undefined && secretAccessKey === undefined) throw new ConfigError('S3_SECRET_ACCESS_KEY', 'is required when S3_ACCESS_KEY_ID is set');
+  if (secretAccessKey !== undefined && accessKeyId === undefined) throw new ConfigError('S3_ACCESS_KEY_ID', 'is required when S3_SECRET_ACCESS_KEY is set');
+  // Self-hosted stores rarely have a DNS name per bucket; AWS does.
+  const forcePathStyle = bool(env, 'S3_FORCE_PATH_STYLE', endpoint !== undefined);
+  return { bucket, endpoint, region, accessKeyId, secretAccessKey, forcePathStyle };
 }
 
 function str(env: Env, name: string): string | undefined {

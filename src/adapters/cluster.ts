@@ -1,11 +1,12 @@
 // Cluster mode: PostgreSQL for data and the job outbox, Redis for sessions, realtime, presence and
-// rate limits, RabbitMQ for jobs, and a photo directory shared by every process (one host or a
-// shared volume). Every process also runs an outbox relay, so jobs reach RabbitMQ whichever
-// instance committed them.
+// rate limits, RabbitMQ for jobs, and photos in an S3-compatible bucket (S3_BUCKET) or else in a
+// directory shared by every process (one host or a shared volume). Every process also runs an
+// outbox relay, so jobs reach RabbitMQ whichever instance committed them.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Config } from '../config.js';
+import { ConfigError, type Config } from '../config.js';
+import type { BlobStore } from '../ports/blobs.js';
 import { AmqpConnection } from './amqp/connection.js';
 import { AmqpJobRunner } from './amqp/job-runner.js';
 import { OutboxRelay } from './amqp/relay.js';
@@ -19,12 +20,14 @@ import { openRedis, ready } from './redis/connection.js';
 import { RedisPresence } from './redis/presence.js';
 import { RedisRateLimiter } from './redis/rate-limit.js';
 import { RedisSessionStore } from './redis/sessions.js';
+import { S3BlobStore } from './s3/blobs.js';
 
 /** Temporary upload files older than this belong to a process that died. */
 const STALE_UPLOAD_MS = 60 * 60_000;
 
 export async function openClusterAdapters(config: Config, opts: AdapterOptions): Promise<Adapters> {
   const warn = (obj: object, msg: string) => opts.log?.warn(obj, msg);
+  const blobs = await openBlobStores(config); // first: a missing bucket is the cheapest failure to report
   const db = await openPostgres(config.databaseUrl!, { onError: (err) => warn({ err }, 'PostgreSQL connection error') });
   await migrate(db); // idempotent, and serialized by an advisory lock when instances start together
   const prefix = config.redisPrefix;
@@ -47,8 +50,8 @@ export async function openClusterAdapters(config: Config, opts: AdapterOptions):
     presence,
     limiter: new RedisRateLimiter(redis, prefix),
     jobs,
-    media: new FsBlobStore(join(config.dataDir, 'media')),
-    uploads: new FsBlobStore(join(config.dataDir, 'uploads')),
+    media: blobs.media,
+    uploads: blobs.uploads,
     tmpDir,
     sessionSecret: config.sessionSecret!,
     health: () =>
@@ -70,9 +73,30 @@ export async function openClusterAdapters(config: Config, opts: AdapterOptions):
       await presence.close();
       await bus.close();
       await db.close();
+      blobs.close();
       rmSync(tmpDir, { recursive: true, force: true });
     },
   };
+}
+
+async function openBlobStores(config: Config): Promise<{ media: BlobStore; uploads: BlobStore; close(): void }> {
+  if (!config.s3) {
+    return { media: new FsBlobStore(join(config.dataDir, 'media')), uploads: new FsBlobStore(join(config.dataDir, 'uploads')), close() {} };
+  }
+  // One bucket, two prefixes: an operator creates and grants a single bucket.
+  const media = new S3BlobStore({ ...config.s3, prefix: 'media/' });
+  const uploads = new S3BlobStore({ ...config.s3, prefix: 'uploads/' });
+  const close = () => {
+    media.close();
+    uploads.close();
+  };
+  try {
+    await media.checkBucket();
+  } catch (err) {
+    close();
+    throw new ConfigError('S3_BUCKET', (err as Error).message);
+  }
+  return { media, uploads, close };
 }
 
 /** Other processes share the directory: only what is old enough to be abandoned goes. */

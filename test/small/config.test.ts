@@ -39,6 +39,35 @@ test('cluster mode needs all three services and a shared secret', () => {
   assert.equal(c.mode, 'cluster');
 });
 
+test('S3_BUCKET puts a cluster\'s photos in an S3-compatible store', () => {
+  const cluster = { DATABASE_URL: 'postgres://l/s', REDIS_URL: 'redis://l', AMQP_URL: 'amqp://l', SESSION_SECRET: 'x'.repeat(32) };
+  assert.equal(loadConfig(cluster).s3, undefined);
+  assert.deepEqual(loadConfig({ ...cluster, S3_BUCKET: 'strobe-photos' }).s3, {
+    bucket: 'strobe-photos',
+    endpoint: undefined,
+    region: 'us-east-1',
+    accessKeyId: undefined,
+    secretAccessKey: undefined,
+    forcePathStyle: false,
+  });
+  const minio = loadConfig({ ...cluster, S3_BUCKET: 'photos', S3_ENDPOINT: 'http://minio:9000', S3_ACCESS_KEY_ID: 'id', S3_SECRET_ACCESS_KEY: 'secret' }).s3;
+  assert.equal(minio?.endpoint, 'http://minio:9000');
+  assert.equal(minio?.forcePathStyle, true, 'path style by default with an endpoint');
+  assert.equal(loadConfig({ ...cluster, S3_BUCKET: 'photos', S3_ENDPOINT: 'https://s3.example', S3_FORCE_PATH_STYLE: 'false' }).s3?.forcePathStyle, false);
+  assert.equal(loadConfig({ ...cluster, S3_BUCKET: 'photos', S3_REGION: 'eu-west-3' }).s3?.region, 'eu-west-3');
+
+  for (const bad of ['ab', 'Photos', 'photos_2024', '-photos', 'photos-', 'my..photos', '192.168.1.1', 'p'.repeat(64)]) {
+    refused({ ...cluster, S3_BUCKET: bad }, 'S3_BUCKET');
+  }
+  refused({ ...cluster, S3_BUCKET: 'photos', S3_ENDPOINT: 'minio:9000' }, 'S3_ENDPOINT');
+  refused({ ...cluster, S3_BUCKET: 'photos', S3_ACCESS_KEY_ID: 'id' }, 'S3_SECRET_ACCESS_KEY');
+  refused({ ...cluster, S3_BUCKET: 'photos', S3_SECRET_ACCESS_KEY: 'secret' }, 'S3_ACCESS_KEY_ID');
+  refused({ ...cluster, S3_BUCKET: 'photos', S3_FORCE_PATH_STYLE: 'sometimes' }, 'S3_FORCE_PATH_STYLE');
+  refused({ ...cluster, S3_BUCKET: 'photos', S3_REGION: 'eu west' }, 'S3_REGION');
+  refused({ ...cluster, S3_ENDPOINT: 'http://minio:9000' }, 'S3_BUCKET');
+  refused({ S3_BUCKET: 'photos' }, 'S3_BUCKET'); // embedded mode keeps photos in DATA_DIR
+});
+
 test('lists and flags parse', () => {
   const c = loadConfig({ ADMIN_USERS: ' alice , bob_2 ', TRUST_PROXY: 'true', PUBLIC_URL: 'https://strobe.example' });
   assert.deepEqual([...c.adminUsers], ['alice', 'bob_2']);
