@@ -130,7 +130,7 @@ export async function buildStrobe(
   citiesRoutes(app, cities);
   notificationsRoutes(app, notifications);
   mediaRoutes(app, adapters.media);
-  await webRoutes(app, config.webDir);
+  if (roles.web) await webRoutes(app, config.webDir);
   await app.ready();
 
   if (roles.worker) {

@@ -1,7 +1,7 @@
 // The `strobe` command.
 import { parseArgs } from 'node:util';
 import { openAdapters } from './adapters/index.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
 import { JOB_NAMES } from './ports/jobs.js';
 import { serve } from './server.js';
 
@@ -15,6 +15,9 @@ Commands:
   worker     run the worker role: background jobs (cluster mode)
                --queues <a,b>     only these jobs, e.g. photo.resize (all by default)
   migrate    bring the database schema up to date (idempotent)
+  cluster    a local cluster on PORT: web instances and workers behind HAProxy (cluster mode)
+               --web <n>          web instances (2)
+               --workers <n>      workers (1)
   demo       bring a running Strobe to life: demo users, follows, photos across cities, chat
                --url <url>        the Strobe to talk to (http://127.0.0.1:$PORT, PORT 3000)
                --rate <n>         photos per second (0.5)
@@ -42,6 +45,8 @@ async function main(argv: string[]): Promise<number> {
       'chat-rate': { type: 'string' },
       duration: { type: 'string' },
       queues: { type: 'string' },
+      web: { type: 'string' },
+      workers: { type: 'string' },
     },
   });
   const command = positionals[0];
@@ -64,6 +69,8 @@ async function main(argv: string[]): Promise<number> {
       await serve(config, { web: false, worker: true, queues: parseQueues(values.queues) });
       return -1;
     }
+    case 'cluster':
+      return cluster(config, values);
     case 'migrate': {
       const adapters = await openAdapters(config);
       await adapters.close();
@@ -84,6 +91,69 @@ function parseQueues(raw: string | boolean | undefined): string[] | undefined {
     throw new ConfigError('--queues', `must be a comma-separated list of ${JOB_NAMES.join(', ')}`);
   }
   return queues;
+}
+
+async function cluster(config: Config, values: Values): Promise<number> {
+  if (config.mode === 'embedded') {
+    throw new ConfigError('DATABASE_URL', 'a cluster shares PostgreSQL, Redis and RabbitMQ: set DATABASE_URL, REDIS_URL, AMQP_URL and SESSION_SECRET (see the README)');
+  }
+  const { LocalCluster } = await import('./cluster/local-cluster.js');
+  const { HaproxyMissingError } = await import('./cluster/haproxy.js');
+  const local = new LocalCluster({
+    web: count(values, 'web', 2, 1, 32),
+    workers: count(values, 'workers', 1, 0, 32),
+    port: config.port,
+    host: config.host,
+    env: process.env,
+    restart: true,
+    onLine: (name, line) => console.log(`${name.padEnd(8)} ${readable(line)}`),
+    onNotice: (message) => console.log(`cluster  ${message}`),
+  });
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('cluster  stopping: draining the web instances, then the workers');
+    local.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  try {
+    await local.start();
+  } catch (err) {
+    await local.stop().catch(() => {});
+    if (err instanceof HaproxyMissingError) {
+      console.error(`strobe: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+  console.log(`cluster  Strobe is up behind HAProxy: http://localhost:${local.port}`);
+  return -1;
+}
+
+/** A pino JSON line as `level message`, so several processes' logs stay readable side by side. */
+function readable(line: string): string {
+  if (!line.startsWith('{')) return line;
+  try {
+    const { level, msg, err } = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } };
+    const name = level && level >= 50 ? 'ERROR ' : level && level >= 40 ? 'WARN  ' : '';
+    return `${name}${msg ?? ''}${err?.message ? `: ${err.message}` : ''}`;
+  } catch {
+    return line;
+  }
+}
+
+type Values = Record<string, string | boolean | undefined>;
+
+function count(values: Values, name: string, fallback: number, min: number, max: number): number {
+  const raw = values[name];
+  const n = typeof raw === 'string' ? Number(raw) : fallback;
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`--${name}`, `must be a whole number from ${min} to ${max}`);
+  return n;
 }
 
 async function demo(values: Record<string, string | boolean | undefined>): Promise<number> {

@@ -7,14 +7,17 @@ const DRAIN_DEADLINE_MS = 10_000;
 export async function serve(config: Config, roles: Roles = { web: true, worker: true }): Promise<void> {
   const strobe = await buildStrobe(config, { level: config.logLevel }, roles);
   const { app } = strobe;
+  let port: number | undefined;
   if (roles.web) {
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
-    const port = typeof address === 'object' && address ? address.port : config.port;
+    port = typeof address === 'object' && address ? address.port : config.port;
     app.log.info({ instance: strobe.instanceId, mode: config.mode, port, roles }, `Strobe is up: http://localhost:${port}`);
   } else {
     app.log.info({ instance: strobe.instanceId, mode: config.mode, roles }, 'Strobe worker is up');
   }
+  // A supervisor that spawned us with an IPC channel (`strobe cluster`) learns it whatever LOG_LEVEL says.
+  process.send?.({ type: 'strobe.up', instance: strobe.instanceId, port: roles.web ? port : undefined });
 
   let stopping = false;
   const stop = (signal: string) => {
