@@ -11,6 +11,9 @@ import Fastify, { type FastifyServerOptions } from 'fastify';
 import { openAdapters, type Adapters } from './adapters/index.js';
 import type { Config } from './config.js';
 import { accountsRoutes } from './features/accounts/accounts.routes.js';
+import { adminRoutes } from './features/admin/admin.routes.js';
+import { AdminService } from './features/admin/admin.service.js';
+import { InstanceDirectory } from './features/admin/instances.js';
 import { AccountsService } from './features/accounts/accounts.service.js';
 import { Sessions } from './features/accounts/sessions.js';
 import { chatRoutes } from './features/chat/chat.routes.js';
@@ -30,14 +33,20 @@ import { handleError } from './http/error-handler.js';
 import { registerGuards } from './http/guards.js';
 import { healthRoutes } from './http/health.js';
 import { mediaRoutes } from './http/media.js';
+import { metricsRoutes } from './http/metrics.js';
 import type { AppInstance } from './http/types.js';
 import { webRoutes } from './http/web.js';
+import { Heartbeat } from './ops/heartbeat.js';
+import { Metrics } from './ops/metrics.js';
+import { JOB_NAMES } from './ports/jobs.js';
 import { registerCoreStreams } from './realtime/core-streams.js';
 import { createRealtime, type Realtime } from './realtime/socket-server.js';
 import { StreamRegistry } from './realtime/streams.js';
 
 const SESSION_TTL_MS = 30 * 24 * 3_600_000;
 const JSON_BODY_LIMIT = 1024 * 1024;
+/** Of the 10 s a draining instance has, running jobs may use this much before they are handed back. */
+const JOB_GRACE_MS = 6_000;
 
 export interface Strobe {
   config: Config;
@@ -91,6 +100,20 @@ export async function buildStrobe(
   const notifications = new NotificationsService({ db: adapters.db, bus: adapters.bus });
   const photos = new PhotosService({ db: adapters.db, bus: adapters.bus, limiter: adapters.limiter, uploads: adapters.uploads, cities, social });
 
+  const connections = () => realtime.io.of('/').sockets.size;
+  const metrics = new Metrics({ connections, queues: () => adapters.jobs.inspect(JOB_NAMES) });
+  const heartbeat = new Heartbeat({
+    bus: adapters.bus,
+    instance: instanceId,
+    roles: [...(roles.web ? ['web' as const] : []), ...(roles.worker ? ['worker' as const] : [])],
+    mode: config.mode,
+    connections,
+    log: app.log,
+  });
+  adapters.jobs.observe(metrics.jobs);
+  adapters.jobs.observe(heartbeat);
+  const instances = new InstanceDirectory();
+
   const streams = new StreamRegistry();
   registerCoreStreams(streams);
   registerChatStreams(streams, chat);
@@ -102,8 +125,14 @@ export async function buildStrobe(
     chat,
     publicUrl: config.publicUrl,
     log: app.log,
-    hub: { maxQueuedPackets: 2_000, maxBufferedBytes: 8 * 1024 * 1024 },
+    hub: {
+      maxQueuedPackets: 2_000,
+      maxBufferedBytes: 8 * 1024 * 1024,
+      onDelivered: (env, sockets, live) => metrics.delivered(env, sockets, live),
+    },
   });
+  // The admin page's directory of instances listens to `system` beside the admins' sockets.
+  if (roles.web) await realtime.hub.tap('system', (env) => instances.seen(env));
 
   await app.register(fastifyCookie);
   await app.register(fastifySwagger, {
@@ -112,6 +141,7 @@ export async function buildStrobe(
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   app.setErrorHandler(handleError);
   registerGuards(app, { sessions, publicUrl: config.publicUrl });
+  metricsRoutes(app, metrics);
   healthRoutes(app, { health: () => adapters.health(), isDraining: () => draining });
   accountsRoutes(app, {
     accounts,
@@ -129,6 +159,7 @@ export async function buildStrobe(
   socialRoutes(app, { social, photos });
   citiesRoutes(app, cities);
   notificationsRoutes(app, notifications);
+  adminRoutes(app, new AdminService({ jobs: adapters.jobs, instances }));
   mediaRoutes(app, adapters.media);
   if (roles.web) await webRoutes(app, config.webDir);
   await app.ready();
@@ -147,6 +178,7 @@ export async function buildStrobe(
     await adapters.jobs.start();
   }
   await adapters.bus.publish('system', 'instance.started', { instance: instanceId });
+  heartbeat.start();
 
   return {
     config,
@@ -156,12 +188,17 @@ export async function buildStrobe(
     realtime,
     async close() {
       if (draining) return;
-      draining = true;
+      draining = true; // /readyz answers 503 from now on
+      // Stop accepting first: a client told to reconnect must land on another instance, and with
+      // this listener closed the load balancer's connection fails over at once.
+      if (app.server.listening) app.server.close();
+      heartbeat.stop(); // no beat may follow the announcement
       await adapters.bus.publish('system', 'instance.stopping', { instance: instanceId }).catch(() => {});
       // Dropping the transports (not a server-side disconnect) makes socket.io-client reconnect by itself.
       for (const socket of realtime.io.sockets.sockets.values()) socket.conn.close();
-      await realtime.close();
-      await app.close();
+      // In-flight requests finish while running jobs get their grace; what misses it goes back to
+      // its queue for another worker.
+      await Promise.all([realtime.close().then(() => app.close()), adapters.jobs.stop(JOB_GRACE_MS)]);
       await adapters.close();
     },
   };

@@ -56,8 +56,11 @@ export interface JobRunner {
   handle<N extends JobName>(name: N, handler: JobHandler<N>, opts?: HandlerOptions<N>): void;
   /** Starts consuming the jobs that have handlers. */
   start(): Promise<void>;
-  /** Stops taking jobs and waits for the running ones; what cannot finish is retried later. */
-  stop(): Promise<void>;
+  /**
+   * Stops taking jobs and waits for the running ones, at most `graceMs` where given; what cannot
+   * finish is retried later (by another worker, or this one after a restart).
+   */
+  stop(graceMs?: number): Promise<void>;
   /** Reports every attempt this runner starts and ends (metrics, heartbeats). */
   observe(observer: JobObserver): void;
   /** What waits in each queue, who consumes it, and what was dead-lettered (the admin page). */

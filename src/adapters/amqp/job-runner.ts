@@ -41,6 +41,9 @@ export class AmqpJobRunner implements JobRunner {
   private channel: ConfirmChannel | undefined;
   private consumerTags: string[] = [];
   private readonly inFlight = new Set<Promise<void>>();
+  /** Deliveries neither acked nor handed back yet. */
+  private readonly unsettled = new Map<ConsumeMessage, ConfirmChannel>();
+  private stopping: Promise<void> | undefined;
   private running = false;
   private readonly observers = new JobObservers();
 
@@ -76,14 +79,37 @@ export class AmqpJobRunner implements JobRunner {
     });
   }
 
-  /** Stops taking jobs and waits for the running ones; unacked deliveries go back to their queues. */
-  async stop(): Promise<void> {
+  /**
+   * Stops taking jobs and waits up to `graceMs` for the running ones. Jobs still running then are
+   * handed back (nacked with requeue) for another worker; their late results are discarded, and
+   * idempotent handlers make the redelivery safe.
+   */
+  stop(graceMs = 6_000): Promise<void> {
+    this.stopping ??= this.drain(graceMs);
+    return this.stopping;
+  }
+
+  private async drain(graceMs: number): Promise<void> {
     this.running = false;
     const ch = this.channel;
     this.channel = undefined;
     // Cancelling the consumers first: nothing new arrives while the running jobs finish and ack.
     if (ch) for (const tag of this.consumerTags) await ch.cancel(tag).catch(() => {});
-    await Promise.allSettled([...this.inFlight]);
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([Promise.allSettled([...this.inFlight]), graceOver]);
+    clearTimeout(timer);
+    if (this.unsettled.size > 0) {
+      this.opts.log?.warn({ jobs: this.unsettled.size }, 'handing unfinished jobs back to their queues');
+      for (const [msg, channel] of this.unsettled) {
+        try {
+          channel.nack(msg, false, true);
+        } catch {
+          // its channel is gone, and the broker requeued the delivery already
+        }
+      }
+      this.unsettled.clear();
+    }
     await ch?.close().catch(() => {});
   }
 
@@ -109,6 +135,23 @@ export class AmqpJobRunner implements JobRunner {
   }
 
   private async deliver(ch: ConfirmChannel, name: JobName, msg: ConsumeMessage): Promise<void> {
+    this.unsettled.set(msg, ch);
+    try {
+      await this.process(ch, name, msg);
+    } finally {
+      this.unsettled.delete(msg);
+    }
+  }
+
+  /** Acks unless the drain already handed the delivery back. */
+  private ack(ch: ConfirmChannel, msg: ConsumeMessage): boolean {
+    if (!this.unsettled.has(msg)) return false;
+    ch.ack(msg);
+    this.unsettled.delete(msg);
+    return true;
+  }
+
+  private async process(ch: ConfirmChannel, name: JobName, msg: ConsumeMessage): Promise<void> {
     const handler = this.handlers.get(name)!;
     let job: Job;
     try {
@@ -118,7 +161,7 @@ export class AmqpJobRunner implements JobRunner {
       // A message no handler can read is dead on arrival: kept for the admin page, not retried.
       ch.sendToQueue(deadQueueOf(name), msg.content, { persistent: true, headers: { 'x-error': 'unreadable message' } });
       await ch.waitForConfirms().catch(() => {});
-      ch.ack(msg);
+      this.ack(ch, msg);
       return;
     }
     const started = Date.now();
@@ -127,13 +170,14 @@ export class AmqpJobRunner implements JobRunner {
     this.observers.started(name, Number.isFinite(dueAt) ? started - dueAt : 0);
     try {
       await handler.run(job);
-      ch.ack(msg);
+      if (!this.ack(ch, msg)) return;
       this.observers.finished(name, 'done', Date.now() - started);
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
+      if (!this.unsettled.has(msg)) return; // handed back by the drain: the redelivery decides
       try {
         await this.failed(ch, handler, job, msg, error);
-        ch.ack(msg);
+        this.ack(ch, msg);
         this.observers.finished(name, job.attempt >= this.retry.maxAttempts ? 'dead' : 'retry', Date.now() - started);
       } catch (e) {
         // The channel went away: the delivery returns to its queue by itself.

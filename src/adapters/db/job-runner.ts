@@ -72,11 +72,16 @@ export class DbJobRunner implements JobRunner {
     this.loop = this.run();
   }
 
-  async stop(): Promise<void> {
+  /** Jobs still running after `graceMs` stay claimed until their lock expires (or, exclusive, the next start). */
+  async stop(graceMs = Infinity): Promise<void> {
     this.running = false;
     this.poll.wake();
     await this.loop;
-    await Promise.allSettled([...this.inFlight]);
+    const settled = Promise.allSettled([...this.inFlight]);
+    if (graceMs === Infinity) return void (await settled);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([settled, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
   }
 
   observe(observer: JobObserver): void {
