@@ -5,6 +5,7 @@
 // - fan-out: each event is encoded once per instance (a Socket.IO room broadcast), whatever the
 //   number of receivers;
 // - back-pressure: a socket whose send queue passes a cap is cut off, and resumes with `since`.
+// It also lets in-process listeners (taps) watch a stream, since it is the bus's one handler.
 import type { Replay, RealtimeBus } from '../ports/bus.js';
 import type { Envelope } from '../shared/realtime.js';
 import { compareOffsets } from './offsets.js';
@@ -16,6 +17,8 @@ export interface HubOptions {
   /** Bytes buffered in one socket's WebSocket before it counts as too slow. */
   maxBufferedBytes: number;
   onSlowClient?: (socket: AppSocket) => void;
+  /** Every event sent: to `sockets` receivers; `live` unless replayed or held during a subscribe. */
+  onDelivered?: (env: Envelope, sockets: number, live: boolean) => void;
 }
 
 interface Entry {
@@ -26,6 +29,8 @@ interface Entry {
   live: Set<AppSocket>;
   /** Sockets between `subscribe` and its reply: live events wait here to be merged with the replay. */
   pending: Map<AppSocket, Envelope[]>;
+  /** In-process listeners: they keep the stream listened to like a socket does. */
+  taps: Set<(env: Envelope) => void>;
 }
 
 export type SubscribeResult = Pick<Replay, 'recovered' | 'head'> & { missed: Envelope[] };
@@ -41,9 +46,11 @@ export class Hub {
     bus.onEvent((env) => this.deliver(env));
   }
 
-  /** Streams with at least one local subscriber (for stats). */
+  /** Streams with at least one local socket subscribed (for stats); taps do not count. */
   get streamCount(): number {
-    return this.entries.size;
+    let n = 0;
+    for (const e of this.entries.values()) if (e.live.size > 0 || e.pending.size > 0) n++;
+    return n;
   }
 
   /**
@@ -73,10 +80,12 @@ export class Hub {
     if (entry.pending.get(socket) !== buffer || !socket.connected) return false;
     const missed = replay.events.map((e) => this.outward(e, entry));
     reply({ recovered: replay.recovered, missed, head: replay.head });
+    for (const env of missed) this.opts.onDelivered?.(env, 1, false);
     let last = missed.at(-1)?.offset ?? (replay.recovered ? since : replay.head);
     for (const env of buffer) {
       if (last !== undefined && compareOffsets(env.offset, last) <= 0) continue;
       socket.emit('event', this.outward(env, entry));
+      this.opts.onDelivered?.(env, 1, false);
       last = env.offset;
     }
     entry.pending.delete(socket);
@@ -94,11 +103,35 @@ export class Hub {
     if (!entry) return true;
     entry.pending.delete(socket);
     if (entry.live.delete(socket)) void socket.leave(entry.room);
-    if (entry.live.size === 0 && entry.pending.size === 0) {
-      this.entries.delete(busName);
-      void this.bus.unlisten(busName).catch(() => {});
-    }
+    this.release(busName, entry);
     return true;
+  }
+
+  /**
+   * Calls `handler` with every event of a bus stream, for in-process listeners (the admin page's
+   * directory of instances on `system`). Resolves once delivery is guaranteed, with the way out.
+   */
+  async tap(busName: string, handler: (env: Envelope) => void): Promise<() => void> {
+    const entry = this.entry(busName, busName);
+    entry.taps.add(handler);
+    const untap = () => {
+      entry.taps.delete(handler);
+      this.release(busName, entry);
+    };
+    try {
+      await entry.listening;
+    } catch (err) {
+      untap();
+      throw err;
+    }
+    return untap;
+  }
+
+  /** Stops listening to a stream nobody watches any more. */
+  private release(busName: string, entry: Entry): void {
+    if (this.entries.get(busName) !== entry || entry.live.size > 0 || entry.pending.size > 0 || entry.taps.size > 0) return;
+    this.entries.delete(busName);
+    void this.bus.unlisten(busName).catch(() => {});
   }
 
   /** Unsubscribes everything; returns the public names the socket had. */
@@ -117,6 +150,7 @@ export class Hub {
         listening: this.bus.listen(busName),
         live: new Set(),
         pending: new Map(),
+        taps: new Set(),
       };
       // A failed listen must not leave a poisoned entry behind for the next subscriber.
       const failed = entry;
@@ -131,13 +165,22 @@ export class Hub {
   private deliver(env: Envelope): void {
     const entry = this.entries.get(env.stream);
     if (!entry) return;
+    for (const tap of entry.taps) {
+      try {
+        tap(env);
+      } catch {
+        // A tap's bug must not stop delivery to the sockets.
+      }
+    }
     for (const [socket, buffer] of entry.pending) {
       buffer.push(env);
       if (buffer.length > this.opts.maxQueuedPackets) this.cutOff(socket, entry);
     }
     if (entry.live.size === 0) return;
     for (const socket of entry.live) if (this.isSlow(socket)) this.cutOff(socket, entry);
+    // The room holds exactly the live sockets: one broadcast reaches that many receivers.
     this.io.to(entry.room).emit('event', this.outward(env, entry));
+    this.opts.onDelivered?.(env, entry.live.size, true);
   }
 
   private outward(env: Envelope, entry: Entry): Envelope {

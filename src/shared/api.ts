@@ -1,5 +1,6 @@
 // Shapes of the public contract (PRODUCT.md), shared by the server, the browser app and the tests.
 // Types only: the browser bundle imports this file, so it must not import server code.
+import type { InstanceStats } from './realtime.js';
 
 export interface PublicUser {
   id: string;
@@ -131,3 +132,44 @@ export const LIMITS = {
   /** Upload milestones that earn a badge. */
   badges: [1, 10, 100],
 } as const;
+
+/** GET /api/admin/overview: live instances, the job queues, and dead-lettered jobs. */
+export interface AdminOverview {
+  /** Instances heard from in the last 15 s (their latest heartbeat), not stopping. */
+  instances: LiveInstance[];
+  queues: QueueOverview[];
+  /** Why the queues could not be read (the broker is down), or null. */
+  queuesError: string | null;
+  /** The oldest dead-lettered jobs of each queue that has some. */
+  dead: DeadJobInfo[];
+}
+
+export interface LiveInstance extends InstanceStats {
+  /** When this heartbeat arrived (ms since epoch). */
+  seenAt: number;
+}
+
+export interface QueueOverview {
+  name: string;
+  /** Jobs ready to run, waiting. */
+  depth: number;
+  consumers: number;
+  dead: number;
+  /** Job attempts per second across the live workers, from their last heartbeats. */
+  ratePerS: number;
+  /** Failed attempts per second, likewise. */
+  failedPerS: number;
+}
+
+export interface DeadJobInfo {
+  id: string;
+  queue: string;
+  error: string | null;
+  attempts: number;
+}
+
+/** POST /api/admin/dead/:queue/retry */
+export interface RetryDeadResult {
+  queue: string;
+  moved: number;
+}

@@ -33,9 +33,29 @@ export interface EventData {
   'presence.left': { user: PublicUser };
   'instance.started': { instance: string };
   'instance.stopping': { instance: string };
-  'instance.stats': Record<string, unknown>;
+  /** Every instance, every few seconds. */
+  'instance.stats': InstanceStats;
 }
 export type EventType = keyof EventData;
+
+export type InstanceRole = 'web' | 'worker';
+
+/** One instance's heartbeat on the `system` stream. */
+export interface InstanceStats {
+  instance: string;
+  roles: InstanceRole[];
+  mode: 'embedded' | 'cluster';
+  uptimeS: number;
+  /** Realtime connections open on this instance. */
+  connections: number;
+  memory: { rss: number; heapUsed: number };
+  /** The 99th percentile of event-loop delay over the interval. */
+  eventLoopLagMs: number;
+  /** Since the previous beat. */
+  intervalMs: number;
+  /** Job attempts ended since the previous beat, per queue (workers): all of them, and the failed ones. */
+  jobs: Record<string, { processed: number; failed: number }>;
+}
 
 export interface AckError {
   ok: false;

@@ -67,7 +67,7 @@ test('events that race the subscribe reply are neither lost nor doubled', async 
   let publishing = true;
   const publisher = (async () => {
     for (let i = 0; publishing && i < 3_000; i++) {
-      published.push((await app.adapters.bus.publish(stream, 'instance.stats', { i })).offset);
+      published.push((await app.adapters.bus.publish(stream, 'photo.failed', { id: String(i), reason: 'test' })).offset);
       if (i % 5 === 0) await sleep(1);
     }
   })();

@@ -32,7 +32,7 @@ test('a client that stops reading is disconnected once its queue passes the cap'
   let sent = 0;
   const deadline = Date.now() + 20_000;
   while (app.realtime.io.sockets.sockets.size > 0 && Date.now() < deadline) {
-    for (let i = 0; i < 20; i++) await app.adapters.bus.publish(`user:${alice.id}`, 'instance.stats', { big });
+    for (let i = 0; i < 20; i++) await app.adapters.bus.publish(`user:${alice.id}`, 'photo.failed', { id: '1', reason: big });
     sent += 20;
     await sleep(5);
   }

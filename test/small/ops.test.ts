@@ -1,0 +1,64 @@
+// Pure pieces of operations: time-bounded dependency checks and the directory of live instances.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { runChecks } from '../../src/adapters/health.js';
+import { InstanceDirectory, SILENT_MS } from '../../src/features/admin/instances.js';
+import type { Envelope, InstanceStats } from '../../src/shared/realtime.js';
+
+test('each check answers ok, down with its reason, or down when it hangs, within its deadline', async () => {
+  const started = Date.now();
+  const report = await runChecks(
+    {
+      database: async () => {},
+      redis: async () => {
+        throw new Error('connection refused');
+      },
+      amqp: () => new Promise(() => {}),
+    },
+    50,
+  );
+  assert.deepEqual(report, { database: 'ok', redis: 'down: connection refused', amqp: 'down: no answer within 50 ms' });
+  assert.ok(Date.now() - started < 1_000, 'checks run side by side, each bounded');
+});
+
+function stats(instance: string, extra: Partial<InstanceStats> = {}): Envelope<'instance.stats'> {
+  const data: InstanceStats = {
+    instance,
+    roles: ['web'],
+    mode: 'embedded',
+    uptimeS: 1,
+    connections: 0,
+    memory: { rss: 1, heapUsed: 1 },
+    eventLoopLagMs: 1,
+    intervalMs: 5_000,
+    jobs: {},
+    ...extra,
+  };
+  return { stream: 'system', offset: '1-0', type: 'instance.stats', data, ts: 0 };
+}
+
+test('the directory keeps the latest beat per instance and forgets silent and stopping ones', () => {
+  let now = 1_000_000;
+  const dir = new InstanceDirectory(() => now);
+  dir.seen(stats('a', { connections: 1 }));
+  dir.seen(stats('b'));
+  dir.seen(stats('a', { connections: 7 }));
+  assert.deepEqual(
+    dir.list().map((i) => [i.instance, i.connections]),
+    [
+      ['a', 7],
+      ['b', 0],
+    ],
+  );
+
+  dir.seen({ stream: 'system', offset: '2-0', type: 'instance.stopping', data: { instance: 'b' }, ts: 0 });
+  // A beat that raced the announcement does not bring it back.
+  dir.seen(stats('b'));
+  assert.deepEqual(
+    dir.list().map((i) => i.instance),
+    ['a'],
+  );
+
+  now += SILENT_MS + 1;
+  assert.deepEqual(dir.list(), []);
+});
