@@ -142,6 +142,8 @@ export interface AdminOverview {
   queuesError: string | null;
   /** The oldest dead-lettered jobs of each queue that has some. */
   dead: DeadJobInfo[];
+  /** The server's clock when it answered (ms since epoch), to read `seenAt` on another clock. */
+  now: number;
 }
 
 export interface LiveInstance extends InstanceStats {

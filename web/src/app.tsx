@@ -3,6 +3,7 @@ import type { JSX } from 'preact';
 import { useEffect, useLayoutEffect } from 'preact/hooks';
 import type { PublicUser } from '../../src/shared/api.js';
 import { Alert } from './components/alert.js';
+import { AdminPage } from './pages/admin.js';
 import { TopBar, type NavItem } from './components/top-bar.js';
 import { ChatPage } from './pages/chat.js';
 import { CitiesPage } from './pages/cities.js';
@@ -54,6 +55,7 @@ const routes: Route[] = [
     title: (p) => `#${p.room}`,
     render: (p, user) => <ChatPage key={p.room} room={p.room!} user={user!} />,
   },
+  { path: '/admin', access: 'member', title: () => 'Operations', render: (_p, user) => <AdminPage key={user!.id} user={user!} /> },
 ];
 
 const redirects: Record<string, (user: PublicUser | null) => string> = {
@@ -65,6 +67,7 @@ const nav: NavItem[] = [
   { href: '/home', label: 'Home', section: '/home', members: true },
   { href: '/cities', label: 'Cities', section: '/cities' },
   { href: HOME_SIGNED_IN, label: 'Chat', section: '/chat', members: true },
+  { href: '/admin', label: 'Admin', section: '/admin', admins: true },
 ];
 
 type Resolved = { redirect: string } | { route: Route; params: Params } | { notFound: true };

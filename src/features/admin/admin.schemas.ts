@@ -35,6 +35,7 @@ export const OverviewSchema = Type.Object({
   queues: Type.Array(QueueSchema),
   queuesError: Nullable(Type.String()),
   dead: Type.Array(DeadJobSchema),
+  now: Type.Number(),
 });
 
 export const QueueParams = Type.Object({ queue: Type.String({ maxLength: 100 }) });

@@ -33,7 +33,7 @@ export class AdminService {
     } catch (err) {
       queuesError = err instanceof Error ? err.message : String(err);
     }
-    return { instances, queues: queues.map((q) => withRates(q, instances)), queuesError, dead };
+    return { instances, queues: queues.map((q) => withRates(q, instances)), queuesError, dead, now: Date.now() };
   }
 
   async retryDead(queue: string): Promise<RetryDeadResult> {

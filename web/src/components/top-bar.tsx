@@ -17,6 +17,8 @@ export interface NavItem {
   section: string;
   exact?: boolean;
   members?: boolean;
+  /** Shown to admins only. */
+  admins?: boolean;
 }
 
 export function TopBar({ user, nav, path }: { user: PublicUser | null; nav: NavItem[]; path: string }) {
@@ -35,7 +37,7 @@ export function TopBar({ user, nav, path }: { user: PublicUser | null; nav: NavI
       setBusy(false);
     }
   };
-  const items = nav.filter((item) => !item.members || user);
+  const items = nav.filter((item) => (!item.members || user) && (!item.admins || user?.isAdmin));
   return (
     <header class="topbar">
       <Link href="/" class="brand" aria-label="Strobe home">
