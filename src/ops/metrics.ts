@@ -1,6 +1,8 @@
 // Prometheus metrics of one instance, in a registry of its own: tests build several apps in one
-// process, and each must count only its own traffic. Served at /metrics by web instances; workers
-// report through instance.stats heartbeats instead (see heartbeat.ts).
+// process, and each must count only its own traffic. The default process metrics (memory, CPU,
+// event-loop lag, GC) describe the process, so they are collected once per process, in a registry
+// of their own (never prom-client's global one), and served beside every app's. Served at /metrics
+// by web instances; workers report through instance.stats heartbeats instead (see heartbeat.ts).
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { JobName, JobObserver, JobOutcome, QueueInfo } from '../ports/jobs.js';
 import type { Envelope } from '../shared/realtime.js';
@@ -17,6 +19,17 @@ const QUEUES_FRESH_MS = 1_000;
 /** A broker that does not answer must not hold up the scrape. */
 const QUEUES_TIMEOUT_MS = 1_000;
 
+let processRegistry: Registry | undefined;
+
+/** Created on first use: each collection starts event-loop and GC monitors that never stop. */
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
 export class Metrics {
   readonly registry = new Registry();
   private readonly deliveredTotal: Counter<'type'>;
@@ -28,7 +41,7 @@ export class Metrics {
 
   constructor(private readonly sources: MetricSources) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
+    processMetrics();
     new Gauge({
       name: 'strobe_realtime_connections',
       help: 'Realtime (Socket.IO) connections open on this instance.',
@@ -119,9 +132,10 @@ export class Metrics {
     finished: (name: JobName, outcome: JobOutcome, ms: number) => this.jobDuration.observe({ queue: name, outcome }, ms / 1000),
   };
 
-  /** The Prometheus text exposition. */
-  text(): Promise<string> {
-    return this.registry.metrics();
+  /** The Prometheus text exposition: the process's metrics, then this app's. */
+  async text(): Promise<string> {
+    const [proc, app] = await Promise.all([processMetrics().metrics(), this.registry.metrics()]);
+    return `${proc}\n${app}`;
   }
 
   get contentType(): string {
