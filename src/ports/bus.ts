@@ -21,6 +21,12 @@ export interface RealtimeBus {
   unlisten(stream: string): Promise<void>;
   /** One handler per process: the hub. */
   onEvent(handler: (env: Envelope) => void): void;
+  /**
+   * Called when live delivery may have skipped events: the bus's connection came back after a
+   * loss. Every client must then resume from its last offset (a bus that cannot lose live events,
+   * like the in-process one, never calls it).
+   */
+  onGap?(handler: () => void): void;
   /** Events after `since`, or `recovered: false` when the history no longer reaches back to it. */
   replay(stream: string, since: string | undefined): Promise<Replay>;
   close(): Promise<void>;

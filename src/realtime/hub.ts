@@ -44,6 +44,7 @@ export class Hub {
     private readonly opts: HubOptions,
   ) {
     bus.onEvent((env) => this.deliver(env));
+    bus.onGap?.(() => this.resumeAll());
   }
 
   /** Streams with at least one local socket subscribed (for stats); taps do not count. */
@@ -199,11 +200,29 @@ export class Hub {
    * Drops the connection as a lost transport (not a server disconnect), so the client reconnects
    * by itself and resumes from its last offset instead of us buffering for it without bound.
    */
+  /**
+   * Live delivery may have skipped events: every watching client reconnects and resumes from its
+   * own last offset, which replays the gap, or says `recovered: false` when the history is gone.
+   */
+  private resumeAll(): void {
+    const sockets = new Set<AppSocket>();
+    for (const entry of this.entries.values()) {
+      for (const socket of entry.live) sockets.add(socket);
+      for (const socket of entry.pending.keys()) sockets.add(socket);
+    }
+    for (const socket of sockets) this.dropTransport(socket);
+  }
+
   private cutOff(socket: AppSocket, entry: Entry): void {
     entry.live.delete(socket);
     entry.pending.delete(socket);
     void socket.leave(entry.room);
     this.opts.onSlowClient?.(socket);
+    this.dropTransport(socket);
+  }
+
+  /** A lost transport, not a server disconnect: socket.io-client reconnects by itself. */
+  private dropTransport(socket: AppSocket): void {
     const ws = (socket.conn as unknown as { transport?: { socket?: { terminate?: () => void } } }).transport?.socket;
     if (ws?.terminate) ws.terminate();
     else socket.conn.close();

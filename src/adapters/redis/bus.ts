@@ -92,6 +92,7 @@ return {1, head, redis.call('XRANGE', KEYS[1], '(' .. since, '+')}
 
 export class RedisBus implements RealtimeBus {
   private handler: (env: Envelope) => void = () => {};
+  private gapHandler: () => void = () => {};
   private readonly listening = new Set<string>();
 
   constructor(
@@ -111,6 +112,20 @@ export class RedisBus implements RealtimeBus {
       }
       if (this.listening.has(env.stream)) this.handler(env);
     });
+    // `open` waited for the first ready: each one after it is a reconnect, and what was published
+    // while the subscriber was away never reached it.
+    sub.on('ready', () => void this.resubscribed());
+  }
+
+  private async resubscribed(): Promise<void> {
+    const channels = [...this.listening].map((s) => this.channel(s));
+    try {
+      // ioredis re-subscribes by itself too; waiting for it here means clients resume onto a live feed.
+      if (channels.length) await this.sub.subscribe(...channels);
+    } catch {
+      return; // lost again: the next ready comes back here
+    }
+    this.gapHandler();
   }
 
   static async open(redis: Redis, sub: Redis, opts: RedisBusOptions): Promise<RedisBus> {
@@ -165,6 +180,10 @@ export class RedisBus implements RealtimeBus {
 
   onEvent(handler: (env: Envelope) => void): void {
     this.handler = handler;
+  }
+
+  onGap(handler: () => void): void {
+    this.gapHandler = handler;
   }
 
   async replay(stream: string, since: string | undefined): Promise<Replay> {
