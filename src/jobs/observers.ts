@@ -9,8 +9,10 @@ export class JobObservers implements JobObserver {
     this.list.push(observer);
   }
 
-  started(name: JobName, lagMs: number): void {
-    for (const o of this.list) safely(() => o.started(name, Math.max(0, lagMs)));
+  started(name: JobName, lagMs: number | null): void {
+    // Clocks of different hosts disagree a little: a job is never due in the future.
+    const lag = lagMs === null ? null : Math.max(0, lagMs);
+    for (const o of this.list) safely(() => o.started(name, lag));
   }
 
   finished(name: JobName, outcome: JobOutcome, durationMs: number): void {

@@ -128,7 +128,9 @@ export class Metrics {
   }
 
   readonly jobs: JobObserver = {
-    started: (name: JobName, lagMs: number) => this.jobLag.observe({ queue: name }, lagMs / 1000),
+    started: (name: JobName, lagMs: number | null) => {
+      if (lagMs !== null) this.jobLag.observe({ queue: name }, lagMs / 1000);
+    },
     finished: (name: JobName, outcome: JobOutcome, ms: number) => this.jobDuration.observe({ queue: name, outcome }, ms / 1000),
   };
 

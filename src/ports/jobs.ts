@@ -74,8 +74,11 @@ export interface JobRunner {
 export type JobOutcome = 'done' | 'retry' | 'dead';
 
 export interface JobObserver {
-  /** An attempt starts; `lagMs` is how long the job waited in its queue after it became due. */
-  started(name: JobName, lagMs: number): void;
+  /**
+   * An attempt starts; `lagMs` is how long the job waited in its queue after it became due, null
+   * when the job does not say when that was (a message from before lag was stamped).
+   */
+  started(name: JobName, lagMs: number | null): void;
   finished(name: JobName, outcome: JobOutcome, durationMs: number): void;
 }
 

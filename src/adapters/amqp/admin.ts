@@ -38,8 +38,9 @@ export async function inspectQueues(conn: AmqpConnection, names: readonly JobNam
 
 /**
  * Reads up to `limit` dead messages without consuming them: they are fetched unacked and go back
- * to the head of the queue, in order, when the channel closes. A return by a closed channel is not
- * a failed delivery, so it does not count towards a quorum queue's delivery limit.
+ * to the head of the queue, in order, when the channel closes. They are never nacked: RabbitMQ 4
+ * counts failed deliveries (reject, nack) towards a quorum queue's delivery limit, and a peek
+ * must not bring a dead job closer to being dropped.
  */
 export async function peekDead(conn: AmqpConnection, name: JobName, limit: number): Promise<DeadJob[]> {
   const ch = await openChannel(conn);

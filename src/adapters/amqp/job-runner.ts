@@ -167,7 +167,7 @@ export class AmqpJobRunner implements JobRunner {
     const started = Date.now();
     // Stamped by the relay (the outbox commit) and by each retry (the end of its back-off).
     const dueAt = Number(msg.properties.headers?.['x-due-at']);
-    this.observers.started(name, Number.isFinite(dueAt) ? started - dueAt : 0);
+    this.observers.started(name, Number.isFinite(dueAt) ? started - dueAt : null);
     try {
       await handler.run(job);
       if (!this.ack(ch, msg)) return;
