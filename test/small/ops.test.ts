@@ -1,7 +1,10 @@
 // Pure pieces of operations: time-bounded dependency checks and the directory of live instances.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import Fastify from 'fastify';
 import { runChecks } from '../../src/adapters/health.js';
+import { healthRoutes } from '../../src/http/health.js';
+import type { AppInstance } from '../../src/http/types.js';
 import { InstanceDirectory, SILENT_MS } from '../../src/features/admin/instances.js';
 import type { Envelope, InstanceStats } from '../../src/shared/realtime.js';
 
@@ -19,6 +22,18 @@ test('each check answers ok, down with its reason, or down when it hangs, within
   );
   assert.deepEqual(report, { database: 'ok', redis: 'down: connection refused', amqp: 'down: no answer within 50 ms' });
   assert.ok(Date.now() - started < 1_000, 'checks run side by side, each bounded');
+});
+
+test('/readyz answers 503 while draining, even with every dependency up', async (t) => {
+  let draining = false;
+  const app = Fastify() as unknown as AppInstance;
+  t.after(() => app.close());
+  healthRoutes(app, { health: async () => ({ database: 'ok' }), isDraining: () => draining });
+  const up = await app.inject({ method: 'GET', url: '/readyz' });
+  assert.deepEqual([up.statusCode, up.json()], [200, { ok: true, checks: { database: 'ok' } }]);
+  draining = true;
+  const down = await app.inject({ method: 'GET', url: '/readyz' });
+  assert.deepEqual([down.statusCode, down.json()], [503, { ok: false, checks: { database: 'ok', instance: 'draining' } }]);
 });
 
 function stats(instance: string, extra: Partial<InstanceStats> = {}): Envelope<'instance.stats'> {
