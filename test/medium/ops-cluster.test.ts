@@ -2,12 +2,17 @@
 // dependency and names the one that is down, the overview reads the queues from RabbitMQ and still
 // answers, in time, when the broker is gone.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, test } from 'node:test';
 import { openRedis } from '../../src/adapters/redis/connection.js';
+import { buildStrobe, type Roles, type Strobe } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
 import { JOB_NAMES } from '../../src/ports/jobs.js';
 import type { AdminOverview } from '../../src/shared/api.js';
-import { buildTestApp, register, type TestApp } from '../helpers/app.js';
+import { buildTestApp, cookieFrom, register, type TestApp } from '../helpers/app.js';
 import { freshPostgres, freshVhost, RUN_ID, SERVICES, servicesUp } from '../helpers/services.js';
 
 const prefix = `strobe-test:${RUN_ID}:ops:`;
@@ -109,5 +114,52 @@ if (await servicesUp(['postgres', 'redis', 'amqp'])) {
     assert.equal(dbDown.status, 503);
     assert.match(dbDown.body.checks.database!, /^down: /);
     assert.ok(dbDown.ms < 2_500, `checks are time-bounded (${dbDown.ms} ms)`);
+  });
+
+  test('a worker (no HTTP server) reaches the web instances through its heartbeats: listed, with its job rate', async (t) => {
+    const [pg, vhost] = await Promise.all([freshPostgres(), freshVhost()]);
+    const dataDir = mkdtempSync(join(tmpdir(), 'strobe-ops-cluster-'));
+    const env = {
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: pg.url,
+      REDIS_URL: SERVICES.redis,
+      AMQP_URL: vhost.url,
+      REDIS_PREFIX: `${prefix}workers:`,
+      SESSION_SECRET: 'a-session-secret-of-at-least-32-characters',
+    };
+    const started: Strobe[] = [];
+    const start = async (roles: Roles) => {
+      const s = await buildStrobe(loadConfig(env), false, roles);
+      started.push(s);
+      return s;
+    };
+    t.after(async () => {
+      for (const s of started) await s.close();
+      rmSync(dataDir, { recursive: true, force: true });
+      await Promise.all([pg.dispose(), vhost.dispose()]);
+    });
+    const web = await start({ web: true, worker: false });
+    const worker = await start({ web: false, worker: true });
+
+    const res = await web.app.inject({ method: 'POST', url: '/api/auth/register', payload: { username: 'root', password: 'correct horse' } });
+    const cookie = cookieFrom(res.headers['set-cookie']);
+    const userId = res.json<{ user: { id: string } }>().user.id;
+    const overview = async () => (await web.app.inject({ method: 'GET', url: '/api/admin/overview', headers: { cookie } })).json<AdminOverview>();
+
+    const listed = await until(overview, (o) => o.instances.length === 2);
+    assert.deepEqual(
+      listed.instances.map((i) => [i.instance, i.roles]).sort(),
+      [
+        [web.instanceId, ['web']],
+        [worker.instanceId, ['worker']],
+      ].sort(),
+    );
+    assert.ok(listed.queues.every((q) => q.consumers === 1), 'the worker consumes every queue; the web instance none');
+
+    await web.adapters.db.query(`insert into jobs (name, payload) values ('badges.check', $1)`, [JSON.stringify({ userId })]);
+    const busy = await until(overview, (o) => (o.queues.find((q) => q.name === 'badges.check')?.ratePerS ?? 0) > 0, 15_000);
+    const fromWorker = busy.instances.find((i) => i.instance === worker.instanceId)!;
+    assert.deepEqual(fromWorker.jobs['badges.check'], { processed: 1, failed: 0 });
   });
 }
