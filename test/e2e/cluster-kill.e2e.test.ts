@@ -9,9 +9,10 @@ import type { ChatMessage, Photo } from '../../src/shared/api.js';
 import { compareOffsets, type Envelope } from '../../src/shared/realtime.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import { makeJpeg } from '../helpers/images.js';
-import { allPages, call, median, signUp, upload, type Session } from '../helpers/photos.js';
+import { allPages, call, median, signUp, until, upload, type Session } from '../helpers/photos.js';
 import { ResumingClient } from '../helpers/resuming-client.js';
 import { servicesUp } from '../helpers/services.js';
+import { connect } from '../helpers/sockets.js';
 
 const RECEIVERS = 10;
 const TABS_PER_RECEIVER = 6; // 60 sockets
@@ -26,7 +27,7 @@ interface Traffic {
 }
 
 /** Chat from senders that retry over reconnects (same clientId), and uploads over HTTP. */
-function startTraffic(cluster: TestCluster, senders: ResumingClient[], uploader: Session, jpeg: Buffer): Traffic {
+function startTraffic(cluster: TestCluster, senders: ResumingClient[], uploaders: Session[], jpeg: Buffer): Traffic {
   let running = true;
   const traffic = { sent: 0, uploaded: 0, stop: async () => {} };
   const sendLoop = async (client: ResumingClient, n: number) => {
@@ -49,6 +50,8 @@ function startTraffic(cluster: TestCluster, senders: ResumingClient[], uploader:
   const uploadLoop = async () => {
     while (running) {
       try {
+        // Taking turns keeps every uploader under the limit of 30 uploads per 10 minutes.
+        const uploader = uploaders[traffic.uploaded % uploaders.length]!;
         const res = await upload(cluster.url, uploader.cookie, { file: jpeg, caption: `upload ${traffic.uploaded}` });
         assert.equal(res.status, 202, JSON.stringify(res.body));
         traffic.uploaded++;
@@ -79,12 +82,11 @@ async function setUp(t: TestContext) {
   const cluster = await startCluster(t, { web: 3, workers: 1 });
   const receivers = await Promise.all(Array.from({ length: RECEIVERS }, (_, i) => signUp(cluster.url, `watcher${i}`)));
   const senderSessions = await Promise.all(Array.from({ length: SENDERS }, (_, i) => signUp(cluster.url, `talker${i}`)));
-  const uploader = await signUp(cluster.url, 'camera');
   const clients = receivers.flatMap((r) => Array.from({ length: TABS_PER_RECEIVER }, () => new ResumingClient(cluster.url, ['chat:lobby', 'latest'], r.cookie)));
   const senders = senderSessions.map((s) => new ResumingClient(cluster.url, [], s.cookie));
   t.after(() => [...clients, ...senders].forEach((c) => c.close()));
   await Promise.all([...clients, ...senders].map((c) => c.ready()));
-  return { cluster, receivers, clients, senders, uploader, jpeg: await makeJpeg({ width: 800, height: 600 }) };
+  return { cluster, receivers, clients, senders, uploaders: senderSessions, jpeg: await makeJpeg({ width: 800, height: 600 }) };
 }
 
 /** Waits for the world to settle, then checks every socket against what the database holds. */
@@ -138,8 +140,15 @@ async function checkEverySocket(t: TestContext, cluster: TestCluster, clients: R
 
 if (await servicesUp(['postgres', 'redis', 'amqp'])) {
   test('SIGKILL of a web instance under load: every socket resumes elsewhere with the complete ordered stream, signed in', { timeout: 240_000 }, async (t) => {
-    const { cluster, receivers, clients, senders, uploader, jpeg } = await setUp(t);
-    const traffic = startTraffic(cluster, senders, uploader, jpeg);
+    const { cluster, receivers, clients, senders, uploaders, jpeg } = await setUp(t);
+    // A user connected straight to web1, who will not come back: the others must see them leave.
+    const ghost = await signUp(cluster.url, 'ghost');
+    const direct = await connect(`http://127.0.0.1:${cluster.instances.get('web1')!.port}`, ghost.cookie);
+    t.after(() => direct.close());
+    assert.equal((await direct.socket.emitWithAck('subscribe', { stream: 'chat:lobby' })).ok, true);
+    const present = async () => (await call<{ items: { username: string }[] }>(cluster.url, 'GET', '/api/chat/rooms/lobby/presence', { cookie: receivers[0]!.cookie })).body.items.map((u) => u.username);
+    assert.ok((await present()).includes('ghost'));
+    const traffic = startTraffic(cluster, senders, uploaders, jpeg);
     await delay(4_000);
 
     const killedAt = Date.now();
@@ -155,15 +164,22 @@ if (await servicesUp(['postgres', 'redis', 'amqp'])) {
     const resumeMs = affected.map((c) => c.drops.at(-1)!.resumedAt! - killedAt);
     t.diagnostic(`kill -> resumed: ${affected.length} sockets moved; median ${median(resumeMs)} ms, all within ${Math.max(...resumeMs)} ms`);
 
+    // The killed instance's presence heartbeats stop: its users drop out when their entries expire.
+    await until('the ghost to leave the lobby', present, (names) => !names.includes('ghost'), 30_000, 250);
+    t.diagnostic(`kill -> the killed instance's user left the presence list after ${Date.now() - killedAt} ms`);
+    const ghostLeft = () => clients[0]!.streams.get('chat:lobby')!.events.filter((e) => e.type === 'presence.left' && (e.data as { user: { username: string } }).user.username === 'ghost');
+    await clients[0]!.until(() => ghostLeft().length > 0, 10_000, 'presence.left for the ghost');
+
     await delay(3_000);
     await traffic.stop();
     t.diagnostic(`${traffic.sent} chat messages sent, ${traffic.uploaded} photos uploaded during the run`);
     await checkEverySocket(t, cluster, clients, receivers, traffic.uploaded);
+    assert.equal(ghostLeft().length, 1, 'one presence.left, however many instances swept');
   });
 
   test('SIGTERM of a web instance: it drains within 10 s and its clients move without missing anything', { timeout: 240_000 }, async (t) => {
-    const { cluster, receivers, clients, senders, uploader, jpeg } = await setUp(t);
-    const traffic = startTraffic(cluster, senders, uploader, jpeg);
+    const { cluster, receivers, clients, senders, uploaders, jpeg } = await setUp(t);
+    const traffic = startTraffic(cluster, senders, uploaders, jpeg);
     await delay(3_000);
 
     const child = cluster.instances.get('web2')!.child!;

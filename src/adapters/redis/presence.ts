@@ -6,8 +6,8 @@ import type { Redis } from 'ioredis';
 import type { PresenceStore } from '../../ports/presence.js';
 import type { PublicUser } from '../../shared/api.js';
 
-export const PRESENCE_TTL_MS = 15_000;
-const HEARTBEAT_MS = 5_000;
+export const PRESENCE_TTL_MS = 10_000;
+const HEARTBEAT_MS = 3_000;
 
 // KEYS: conns (zset), owners (hash conn -> user), counts (hash user -> conns), names (hash user -> name), rooms (set)
 const JOIN = `
@@ -91,13 +91,17 @@ export class RedisPresence implements PresenceStore {
   }
 
   async list(room: string): Promise<PublicUser[]> {
-    const [conns, , , names] = this.keys(room);
-    // Connections past their expiry are not counted, even before a sweep removes them.
-    const live = await this.redis.zcount(conns!, Date.now(), '+inf');
-    if (live === 0) return [];
-    const all = await this.redis.hgetall(names!);
-    return Object.entries(all)
-      .map(([id, username]) => ({ id, username }))
+    const [conns, owners, , names] = this.keys(room);
+    // Connections past their expiry are not counted, even before a sweep removes them: a killed
+    // instance's users leave the list when their entries expire.
+    const live = await this.redis.zrangebyscore(conns!, Date.now(), '+inf');
+    if (live.length === 0) return [];
+    const users = [...new Set((await this.redis.hmget(owners!, ...live)).filter((u): u is string => u !== null))];
+    if (users.length === 0) return [];
+    const usernames = await this.redis.hmget(names!, ...users);
+    return users
+      .map((id, i) => ({ id, username: usernames[i] ?? '' }))
+      .filter((u) => u.username !== '')
       .sort((a, b) => a.username.localeCompare(b.username));
   }
 
