@@ -1,7 +1,8 @@
 // The hub joins sockets to bus streams. It owns what every bus shares:
 // - reference counting: the bus listens to a stream while at least one local socket watches it;
-// - resume: replay from `since`, merged with events that race the subscription, so a socket never
-//   gets an offset twice and never misses one;
+// - resume: replay from `since`, merged with events that race the subscription (including those
+//   the live feed delivers after the replay read them), so a socket never gets an offset twice and
+//   never misses one;
 // - fan-out: each event is encoded once per instance (a Socket.IO room broadcast), whatever the
 //   number of receivers;
 // - back-pressure: a socket whose send queue passes a cap is cut off, and resumes with `since`.
@@ -29,6 +30,13 @@ interface Entry {
   live: Set<AppSocket>;
   /** Sockets between `subscribe` and its reply: live events wait here to be merged with the replay. */
   pending: Map<AppSocket, Envelope[]>;
+  /**
+   * Sockets past their reply that are not in the room yet, with the newest offset they were sent.
+   * The replay is read on another connection than the live feed, so live events it already held
+   * can still be on their way: until the feed passes that offset, these sockets get events one by
+   * one, minus what they already have; then they join the room.
+   */
+  catchingUp: Map<AppSocket, string | undefined>;
   /** In-process listeners: they keep the stream listened to like a socket does. */
   taps: Set<(env: Envelope) => void>;
 }
@@ -50,7 +58,7 @@ export class Hub {
   /** Streams with at least one local socket subscribed (for stats); taps do not count. */
   get streamCount(): number {
     let n = 0;
-    for (const e of this.entries.values()) if (e.live.size > 0 || e.pending.size > 0) n++;
+    for (const e of this.entries.values()) if (e.live.size > 0 || e.pending.size > 0 || e.catchingUp.size > 0) n++;
     return n;
   }
 
@@ -90,8 +98,7 @@ export class Hub {
       last = env.offset;
     }
     entry.pending.delete(socket);
-    entry.live.add(socket);
-    void socket.join(entry.room);
+    entry.catchingUp.set(socket, last);
     return true;
   }
 
@@ -103,6 +110,7 @@ export class Hub {
     const entry = this.entries.get(busName);
     if (!entry) return true;
     entry.pending.delete(socket);
+    entry.catchingUp.delete(socket);
     if (entry.live.delete(socket)) void socket.leave(entry.room);
     this.release(busName, entry);
     return true;
@@ -130,7 +138,7 @@ export class Hub {
 
   /** Stops listening to a stream nobody watches any more. */
   private release(busName: string, entry: Entry): void {
-    if (this.entries.get(busName) !== entry || entry.live.size > 0 || entry.pending.size > 0 || entry.taps.size > 0) return;
+    if (this.entries.get(busName) !== entry || entry.live.size > 0 || entry.pending.size > 0 || entry.catchingUp.size > 0 || entry.taps.size > 0) return;
     this.entries.delete(busName);
     void this.bus.unlisten(busName).catch(() => {});
   }
@@ -151,6 +159,7 @@ export class Hub {
         listening: this.bus.listen(busName),
         live: new Set(),
         pending: new Map(),
+        catchingUp: new Map(),
         taps: new Set(),
       };
       // A failed listen must not leave a poisoned entry behind for the next subscriber.
@@ -177,11 +186,21 @@ export class Hub {
       buffer.push(env);
       if (buffer.length > this.opts.maxQueuedPackets) this.cutOff(socket, entry);
     }
-    if (entry.live.size === 0) return;
     for (const socket of entry.live) if (this.isSlow(socket)) this.cutOff(socket, entry);
     // The room holds exactly the live sockets: one broadcast reaches that many receivers.
-    this.io.to(entry.room).emit('event', this.outward(env, entry));
-    this.opts.onDelivered?.(env, entry.live.size, true);
+    const out = this.outward(env, entry);
+    let receivers = entry.live.size;
+    if (receivers > 0) this.io.to(entry.room).emit('event', out);
+    for (const [socket, sent] of entry.catchingUp) {
+      if (sent !== undefined && compareOffsets(env.offset, sent) <= 0) continue; // in its replay already
+      // The feed is past what the socket was sent, and it keeps its order: from now on the room.
+      socket.emit('event', out);
+      receivers++;
+      entry.catchingUp.delete(socket);
+      entry.live.add(socket);
+      void socket.join(entry.room);
+    }
+    if (receivers > 0) this.opts.onDelivered?.(env, receivers, true);
   }
 
   private outward(env: Envelope, entry: Entry): Envelope {
@@ -209,6 +228,7 @@ export class Hub {
     for (const entry of this.entries.values()) {
       for (const socket of entry.live) sockets.add(socket);
       for (const socket of entry.pending.keys()) sockets.add(socket);
+      for (const socket of entry.catchingUp.keys()) sockets.add(socket);
     }
     for (const socket of sockets) this.dropTransport(socket);
   }
@@ -216,6 +236,7 @@ export class Hub {
   private cutOff(socket: AppSocket, entry: Entry): void {
     entry.live.delete(socket);
     entry.pending.delete(socket);
+    entry.catchingUp.delete(socket);
     void socket.leave(entry.room);
     this.opts.onSlowClient?.(socket);
     this.dropTransport(socket);

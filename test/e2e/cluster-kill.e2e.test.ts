@@ -118,7 +118,9 @@ async function checkEverySocket(t: TestContext, cluster: TestCluster, clients: R
   for (const [i, c] of clients.entries()) {
     for (const [name, log] of c.streams) {
       for (let k = 1; k < log.events.length; k++) {
-        assert.ok(compareOffsets(log.events[k - 1]!.offset, log.events[k]!.offset) < 0, `socket ${i} on ${name}: offset ${log.events[k]!.offset} after ${log.events[k - 1]!.offset} (a duplicate or a reordering)`);
+        if (compareOffsets(log.events[k - 1]!.offset, log.events[k]!.offset) < 0) continue;
+        const around = log.events.slice(Math.max(0, k - 4), k + 3).map((e, j) => `${e.offset} ${e.type} ${log.how[Math.max(0, k - 4) + j]}`);
+        assert.fail(`socket ${i} on ${name}: offset ${log.events[k]!.offset} after ${log.events[k - 1]!.offset} (a duplicate or a reordering); drops at ${JSON.stringify(c.drops)}, acks ${JSON.stringify(log.acks.map((a) => a.ok && { recovered: a.recovered, missed: a.missed.length, head: a.head }))}:\n${around.join('\n')}`);
       }
       checked += log.events.length;
       // Every resubscription replayed what was missed: none had to fall back to a refetch.

@@ -9,6 +9,8 @@ import type { ClientSocket } from './sockets.js';
 export interface StreamLog {
   /** Every envelope in arrival order, replayed ones included, duplicates included. */
   events: Envelope[];
+  /** How each of `events` arrived: `live` or `missed`, and on which connection (1 = the first). */
+  how: string[];
   since: string | undefined;
   /** The acks of every (re)subscription, in order. */
   acks: SubscribeAck[];
@@ -26,7 +28,7 @@ export class ResumingClient {
     private readonly names: readonly string[],
     cookie?: string,
   ) {
-    for (const name of names) this.streams.set(name, { events: [], since: undefined, acks: [] });
+    for (const name of names) this.streams.set(name, { events: [], how: [], since: undefined, acks: [] });
     this.socket = io(url, {
       transports: ['websocket'],
       extraHeaders: cookie ? { cookie } : {},
@@ -38,6 +40,7 @@ export class ResumingClient {
       const log = this.streams.get(env.stream);
       if (!log) return;
       log.events.push(env);
+      log.how.push(`live@${this.connects}`);
       log.since = env.offset;
     });
     this.socket.on('disconnect', () => this.drops.push({ at: Date.now() }));
@@ -85,11 +88,15 @@ export class ResumingClient {
     return new Promise((resolve) => {
       // The ack is handled in its callback, which socket.io runs as the reply is decoded: before
       // any live event behind it (a promise continuation could run after them).
-      this.socket.timeout(10_000).emit('subscribe', log.since ? { stream: name, since: log.since } : { stream: name }, (err: Error | null, ack: SubscribeAck) => {
+      const req: { stream: string; since?: string } = log.since ? { stream: name, since: log.since } : { stream: name };
+      this.socket.timeout(10_000).emit('subscribe', req, (err: Error | null, ack: SubscribeAck) => {
         if (err) return resolve(false);
         log.acks.push(ack);
         if (!ack.ok) return resolve(false);
-        for (const env of ack.missed) log.events.push(env);
+        for (const env of ack.missed) {
+          log.events.push(env);
+          log.how.push(`missed@${this.connects} since ${req.since ?? '-'}`);
+        }
         if (ack.missed.length) log.since = ack.missed.at(-1)!.offset;
         // As the browser app does: `head` is where live events continue from.
         if (ack.head && (!ack.recovered || !log.since || compareOffsets(ack.head, log.since) > 0)) log.since = ack.head;
