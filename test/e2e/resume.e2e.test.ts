@@ -120,3 +120,39 @@ test('outside the history the client is told `recovered: false`, and HTTP has ev
   const res = await app.app.inject({ url: '/api/chat/rooms/lobby/messages?limit=100', headers: { cookie: alice.cookie } });
   assert.deepEqual(res.json().items.map((m: { text: string }) => m.text).reverse(), ['first', ...many]);
 });
+
+test('an event the replay already held is not sent again when the live feed delivers it late (as a Redis subscriber connection can)', async (t) => {
+  const app = await buildTestApp(t);
+  await app.listen();
+  // The live feed lags behind the history, as when the replay is read on another connection.
+  const bus = app.adapters.bus as unknown as { handler: (env: Envelope) => void };
+  const deliver = bus.handler;
+  bus.handler = (env) => void setTimeout(() => deliver(env), 150);
+
+  const watcher = await connect(app.url);
+  t.after(() => watcher.close());
+  await subscribe(watcher, 'latest'); // keeps the stream listened to
+  const first = await app.adapters.bus.publish('latest', 'photo.deleted', { id: '1' });
+  await watcher.waitFor((ev) => ev.length === 1);
+  const late = await app.adapters.bus.publish('latest', 'photo.deleted', { id: '2' }); // in the history now, live in 150 ms
+
+  const resumed = await connect(app.url);
+  t.after(() => resumed.close());
+  const ack = await subscribe(resumed, 'latest', first.offset);
+  assert.deepEqual(
+    ack.ok && ack.missed.map((e) => e.offset),
+    [late.offset],
+  );
+  const next = await app.adapters.bus.publish('latest', 'photo.deleted', { id: '3' });
+  await resumed.waitFor((ev) => ev.some((e) => e.offset === next.offset));
+  await sleep(200);
+  assert.deepEqual(
+    resumed.events.map((e) => e.offset),
+    [next.offset],
+    'the late live copy of the replayed event is dropped; what follows arrives',
+  );
+  assert.deepEqual(
+    watcher.events.map((e) => e.offset),
+    [first.offset, late.offset, next.offset],
+  );
+});

@@ -6,8 +6,7 @@ import { rmSync } from 'node:fs';
 import type { TestContext } from 'node:test';
 import { LocalCluster } from '../../src/cluster/local-cluster.js';
 import { freshDataDir } from './data-dir.js';
-import { freshPostgres, freshVhost, RUN_ID, SERVICES } from './services.js';
-import { Redis } from 'ioredis';
+import { deleteRedisKeys, freshPostgres, freshVhost, RUN_ID, SERVICES } from './services.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -49,7 +48,7 @@ export async function startCluster(t: TestContext, opts: { web: number; workers:
   });
   t.after(async () => {
     await cluster.stop().catch(() => {});
-    await Promise.all([pgDb.dispose(), vhost.dispose(), deleteKeys(redisPrefix)]);
+    await Promise.all([pgDb.dispose(), vhost.dispose(), deleteRedisKeys(redisPrefix)]);
     rmSync(dataDir, { recursive: true, force: true });
   });
   try {
@@ -58,19 +57,4 @@ export async function startCluster(t: TestContext, opts: { web: number; workers:
     throw new Error(`${(err as Error).message}\n--- cluster logs ---\n${logs.join('\n')}`);
   }
   return Object.assign(cluster, { logs, redisPrefix, databaseUrl: pgDb.url, amqpUrl: vhost.url });
-}
-
-async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(SERVICES.redis, { lazyConnect: true, maxRetriesPerRequest: 3 });
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }

@@ -7,13 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, test } from 'node:test';
-import { openRedis } from '../../src/adapters/redis/connection.js';
 import { buildStrobe, type Roles, type Strobe } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { JOB_NAMES } from '../../src/ports/jobs.js';
 import type { AdminOverview } from '../../src/shared/api.js';
 import { buildTestApp, cookieFrom, register, type TestApp } from '../helpers/app.js';
-import { freshPostgres, freshVhost, RUN_ID, SERVICES, servicesUp } from '../helpers/services.js';
+import { deleteRedisKeys, freshPostgres, freshVhost, RUN_ID, SERVICES, servicesUp } from '../helpers/services.js';
 
 const prefix = `strobe-test:${RUN_ID}:ops:`;
 
@@ -38,17 +37,7 @@ async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, timeout
 }
 
 if (await servicesUp(['postgres', 'redis', 'amqp'])) {
-  after(async () => {
-    const redis = openRedis(SERVICES.redis, 'test-cleanup');
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (keys.length) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-    redis.disconnect();
-  });
+  after(() => deleteRedisKeys(prefix));
 
   test('cluster /readyz checks the database, Redis and RabbitMQ, and names the one that is down', async (t) => {
     const [pg, vhost] = await Promise.all([freshPostgres(), freshVhost()]);

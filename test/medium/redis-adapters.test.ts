@@ -13,22 +13,12 @@ import { presenceContract } from '../contracts/presence.contract.js';
 import { rateLimitContract } from '../contracts/rate-limit.contract.js';
 import { sessionStoreContract } from '../contracts/session-store.contract.js';
 import { busContract, type BusFactoryOptions } from '../contracts/bus.contract.js';
-import { RUN_ID, SERVICES, servicesUp } from '../helpers/services.js';
+import { deleteRedisKeys, RUN_ID, SERVICES, servicesUp } from '../helpers/services.js';
 
 const prefix = `strobe-test:${RUN_ID}:`;
 
 if (await servicesUp(['redis'])) {
-  after(async () => {
-    const redis = openRedis(SERVICES.redis, 'test-cleanup');
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (keys.length) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-    redis.disconnect();
-  });
+  after(() => deleteRedisKeys(prefix));
 
   let n = 0;
   const openBus = (opts: BusFactoryOptions, scope: string) =>
