@@ -100,8 +100,8 @@ async function cluster(config: Config, values: Values): Promise<number> {
   const { LocalCluster } = await import('./cluster/local-cluster.js');
   const { HaproxyMissingError } = await import('./cluster/haproxy.js');
   const local = new LocalCluster({
-    web: count(values, 'web', 2, 1, 32),
-    workers: count(values, 'workers', 1, 0, 32),
+    web: numberOption(values, 'web', 2, 1, 32, true),
+    workers: numberOption(values, 'workers', 1, 0, 32, true),
     port: config.port,
     host: config.host,
     env: process.env,
@@ -149,20 +149,17 @@ function readable(line: string): string {
 
 type Values = Record<string, string | boolean | undefined>;
 
-function count(values: Values, name: string, fallback: number, min: number, max: number): number {
+/** A numeric flag, checked against its range; `whole` refuses fractions. */
+function numberOption(values: Values, name: string, fallback: number, min: number, max: number, whole = false): number {
   const raw = values[name];
   const n = typeof raw === 'string' ? Number(raw) : fallback;
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`--${name}`, `must be a whole number from ${min} to ${max}`);
+  const ok = whole ? Number.isInteger(n) : Number.isFinite(n);
+  if (!ok || n < min || n > max) throw new ConfigError(`--${name}`, `must be a ${whole ? 'whole ' : ''}number from ${min} to ${max}`);
   return n;
 }
 
-async function demo(values: Record<string, string | boolean | undefined>): Promise<number> {
-  const number = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = values[name];
-    const n = typeof raw === 'string' ? Number(raw) : fallback;
-    if (!Number.isFinite(n) || n < min || n > max) throw new ConfigError(`--${name}`, `must be a number from ${min} to ${max}`);
-    return n;
-  };
+async function demo(values: Values): Promise<number> {
+  const number = (name: string, fallback: number, min: number, max: number) => numberOption(values, name, fallback, min, max);
   const url = typeof values.url === 'string' ? values.url : `http://127.0.0.1:${process.env.PORT || 3000}`;
   if (!/^https?:\/\/[^/]+/.test(url)) throw new ConfigError('--url', 'must be an http(s) URL');
   const abort = new AbortController();

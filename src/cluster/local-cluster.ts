@@ -76,19 +76,14 @@ export class LocalCluster {
   }
 
   /** Sends a signal to one instance and waits for it to exit. */
-  async signal(name: string, signal: NodeJS.Signals): Promise<void> {
-    const inst = this.get(name);
-    const child = inst.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill(signal);
-    await exited;
+  signal(name: string, signal: NodeJS.Signals): Promise<void> {
+    return killAndWait(this.get(name).child, signal);
   }
 
   /** Starts an instance that is down (after a kill or a stop), and waits until it is up. */
   async revive(name: string): Promise<void> {
     const inst = this.get(name);
-    if (inst.child && inst.child.exitCode === null && inst.child.signalCode === null) return;
+    if (running(inst.child)) return;
     await this.launch(inst);
   }
 
@@ -110,23 +105,12 @@ export class LocalCluster {
     const down = (role: Role) => Promise.all(this.names(role).map((n) => this.stopOne(n)));
     await down('web');
     await down('worker');
-    const lb = this.haproxy;
-    if (lb && lb.exitCode === null && lb.signalCode === null) {
-      const exited = new Promise<void>((resolve) => lb.once('exit', () => resolve()));
-      lb.kill('SIGTERM');
-      await exited;
-    }
+    await killAndWait(this.haproxy, 'SIGTERM');
     if (this.configDir) rmSync(this.configDir, { recursive: true, force: true });
   }
 
-  private async stopOne(name: string): Promise<void> {
-    const child = this.get(name).child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-    await exited;
-    clearTimeout(timer);
+  private stopOne(name: string): Promise<void> {
+    return killAndWait(this.get(name).child, 'SIGTERM', STOP_TIMEOUT_MS);
   }
 
   private get(name: string): Instance {
@@ -242,6 +226,20 @@ export class LocalCluster {
     }
     throw new Error(`the load balancer did not become ready: ${last}`);
   }
+}
+
+function running(child: ChildProcess | undefined): child is ChildProcess {
+  return !!child && child.exitCode === null && child.signalCode === null;
+}
+
+/** Signals a running process and waits for it to exit, with SIGKILL after `killAfterMs` if given. */
+async function killAndWait(child: ChildProcess | undefined, signal: NodeJS.Signals, killAfterMs?: number): Promise<void> {
+  if (!running(child)) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill(signal);
+  const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+  await exited;
+  clearTimeout(timer);
 }
 
 /** A port nobody listens on right now. */

@@ -11,18 +11,10 @@ import { startCluster } from '../helpers/cluster.js';
 import { makeJpeg } from '../helpers/images.js';
 import { call, expectStatus, signUp, until, upload } from '../helpers/photos.js';
 import { ResumingClient } from '../helpers/resuming-client.js';
-import { servicesUp } from '../helpers/services.js';
+import { commandSucceeds, SERVICE_COMMANDS, servicesUp } from '../helpers/services.js';
 
-const REDIS_START =
-  'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log';
-
-function redisUp(): boolean {
-  try {
-    return execSync('redis-cli -h 127.0.0.1 -p 6379 ping', { timeout: 5_000, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() === 'PONG';
-  } catch {
-    return false;
-  }
-}
+const REDIS = SERVICE_COMMANDS.redis;
+const redisUp = () => commandSucceeds(REDIS.probe, 5_000);
 
 const readyIds = (c: ResumingClient) => c.streams.get('latest')!.events.filter((e) => e.type === 'photo.ready').map((e) => (e.data as { photo: Photo }).photo.id);
 
@@ -31,7 +23,7 @@ if (await servicesUp(['postgres', 'redis', 'amqp'])) {
     const cluster = await startCluster(t, { web: 2, workers: 1 });
     // Whatever happens below, Redis must be up for the tests after this one.
     t.after(() => {
-      if (!redisUp()) execSync(REDIS_START);
+      if (!redisUp()) execSync(REDIS.start);
     });
     const owner = await signUp(cluster.url, 'owner');
     const clients = Array.from({ length: 10 }, () => new ResumingClient(cluster.url, ['latest']));
@@ -46,10 +38,10 @@ if (await servicesUp(['postgres', 'redis', 'amqp'])) {
     const before = [await send(owner.cookie), await send(owner.cookie)];
     await Promise.all(clients.map((c) => c.until(() => readyIds(c).length === 2, 20_000, 'the first photos')));
 
-    execSync('redis-cli -h 127.0.0.1 -p 6379 shutdown nosave', { stdio: 'ignore' });
+    execSync(REDIS.stop, { stdio: 'ignore' });
     const downAt = Date.now();
     await until('Redis to stop', async () => redisUp(), (up) => !up, 10_000, 100);
-    execSync(REDIS_START);
+    execSync(REDIS.start);
     await until('Redis to answer', async () => redisUp(), (up) => up, 30_000, 100);
 
     // Every client is moved to resume, and learns that the history it would resume from is gone.

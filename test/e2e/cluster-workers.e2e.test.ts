@@ -12,7 +12,7 @@ import type { Photo } from '../../src/shared/api.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import { makeJpeg } from '../helpers/images.js';
 import { allPages, call, eventsOf, expectStatus, signUp, SocketPool, until, upload, type Session } from '../helpers/photos.js';
-import { servicesUp } from '../helpers/services.js';
+import { commandSucceeds, SERVICE_COMMANDS, servicesUp } from '../helpers/services.js';
 
 async function query<T>(cluster: TestCluster, sql: string, params: unknown[] = []): Promise<T[]> {
   const client = new pg.Client({ connectionString: cluster.databaseUrl });
@@ -68,16 +68,11 @@ async function readyExactlyOnce(cluster: TestCluster, ids: string[], who: Awaite
   assert.equal(rows[0]!.n, ids.length * 2, 'one home row per photo for the owner and for the follower');
 }
 
-/** Waits for a shell command's service to answer again. */
-async function waitFor(what: string, probe: string, timeoutMs = 90_000): Promise<void> {
-  await until(what, async () => {
-    try {
-      execSync(probe, { stdio: 'ignore', timeout: 10_000 });
-      return true;
-    } catch {
-      return false;
-    }
-  }, (ok) => ok, timeoutMs, 500);
+const RABBITMQ = SERVICE_COMMANDS.rabbitmq;
+
+/** Waits for RabbitMQ to answer its probe. */
+async function rabbitAnswers(what: string, timeoutMs = 90_000): Promise<void> {
+  await until(what, async () => commandSucceeds(RABBITMQ.probe), (ok) => ok, timeoutMs, 500);
 }
 
 if (await servicesUp(['postgres', 'redis', 'amqp'])) {
@@ -130,13 +125,13 @@ if (await servicesUp(['postgres', 'redis', 'amqp'])) {
     const small = await makeJpeg({ width: 640, height: 480 });
     const ids = await uploadAll(cluster, who.owner, small, 3);
     // Whatever happens below, RabbitMQ must be up for the tests after this one.
-    t.after(() => waitFor('RabbitMQ', 'rabbitmq-diagnostics -q ping').catch(() => execSync('rabbitmq-server -detached')));
+    t.after(() => rabbitAnswers('RabbitMQ').catch(() => execSync(RABBITMQ.start)));
 
-    execSync('rabbitmqctl stop', { stdio: 'ignore', timeout: 60_000 });
+    execSync(RABBITMQ.stop, { stdio: 'ignore', timeout: 60_000 });
     ids.push(...(await uploadAll(cluster, who.owner, small, 5)));
-    execSync('rabbitmq-server -detached', { stdio: 'ignore', timeout: 60_000 });
+    execSync(RABBITMQ.start, { stdio: 'ignore', timeout: 60_000 });
     ids.push(...(await uploadAll(cluster, who.owner, small, 2)));
-    await waitFor('RabbitMQ to answer again', 'rabbitmq-diagnostics -q ping');
+    await rabbitAnswers('RabbitMQ to answer again');
     ids.push(...(await uploadAll(cluster, who.owner, small, 2)));
 
     await readyExactlyOnce(cluster, ids, who, 120_000);

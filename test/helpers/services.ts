@@ -1,6 +1,7 @@
 // The real PostgreSQL, Redis and RabbitMQ for cluster tests, isolated per test run: a database, a
 // key prefix and a vhost of their own, removed afterwards. Outside CI a missing service skips the
 // suite loudly; in CI (CI=true) it fails, because cluster tests must never silently skip.
+import { execSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { connect as tcpConnect } from 'node:net';
 import { test } from 'node:test';
@@ -95,5 +96,25 @@ export async function deleteRedisKeys(prefix: string): Promise<void> {
     } while (cursor !== '0');
   } finally {
     redis.disconnect();
+  }
+}
+
+/** The machine's own commands for stopping, starting and probing services (as .ci/run uses them). */
+export const SERVICE_COMMANDS = {
+  redis: {
+    probe: 'redis-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG',
+    stop: 'redis-cli -h 127.0.0.1 -p 6379 shutdown nosave',
+    start: 'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log',
+  },
+  rabbitmq: { probe: 'rabbitmq-diagnostics -q ping', stop: 'rabbitmqctl stop', start: 'rabbitmq-server -detached' },
+} as const;
+
+/** True when a shell command exits 0 (a service probe), within `timeoutMs`. */
+export function commandSucceeds(command: string, timeoutMs = 10_000): boolean {
+  try {
+    execSync(command, { stdio: 'ignore', timeout: timeoutMs });
+    return true;
+  } catch {
+    return false;
   }
 }

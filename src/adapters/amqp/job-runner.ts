@@ -5,6 +5,7 @@
 // at any point means a redelivery, which idempotent handlers absorb.
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { JobObservers } from '../../jobs/observers.js';
+import { settleWithin } from '../../jobs/settle.js';
 import {
   DEFAULT_RETRY,
   type DeadJob,
@@ -95,10 +96,7 @@ export class AmqpJobRunner implements JobRunner {
     this.channel = undefined;
     // Cancelling the consumers first: nothing new arrives while the running jobs finish and ack.
     if (ch) for (const tag of this.consumerTags) await ch.cancel(tag).catch(() => {});
-    let timer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
-    await Promise.race([Promise.allSettled([...this.inFlight]), graceOver]);
-    clearTimeout(timer);
+    await settleWithin(this.inFlight, graceMs);
     if (this.unsettled.size > 0) {
       this.opts.log?.warn({ jobs: this.unsettled.size }, 'handing unfinished jobs back to their queues');
       for (const [msg, channel] of this.unsettled) {

@@ -3,6 +3,7 @@
 // onDead hook runs. A job left 'running' by a crash is taken again once its lock expires.
 import { JobObservers } from '../../jobs/observers.js';
 import { Poll } from '../../jobs/poll.js';
+import { settleWithin } from '../../jobs/settle.js';
 import type { Db } from '../../ports/db.js';
 import {
   DEFAULT_RETRY,
@@ -77,11 +78,7 @@ export class DbJobRunner implements JobRunner {
     this.running = false;
     this.poll.wake();
     await this.loop;
-    const settled = Promise.allSettled([...this.inFlight]);
-    if (graceMs === Infinity) return void (await settled);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([settled, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
-    clearTimeout(timer);
+    await settleWithin(this.inFlight, graceMs);
   }
 
   observe(observer: JobObserver): void {
