@@ -5,7 +5,7 @@
 // in turn; ratios are taken within a round, and the report gives the median over rounds.
 //   npm run bench:resize   (ROUNDS, RUNS to change the counts)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -52,14 +52,14 @@ async function main(): Promise<void> {
     const photo = await makePhoto();
     writeFileSync(input, photo);
     const contenders: Record<string, () => Promise<unknown> | unknown> = {
-      strobe: () => processImage(input),
+      strobe: () => processImage(readFileSync(input)),
       'convert': () => execFileSync(convert, imagemagickArgs(input, dir, false)),
       'convert -define jpeg:size': () => execFileSync(convert, imagemagickArgs(input, dir, true)),
     };
     // Same output sizes on every side, or the comparison means nothing.
     await contenders['convert']!();
     const [display, thumb] = await Promise.all([sharp(join(dir, 'display.webp')).metadata(), sharp(join(dir, 'thumb.webp')).metadata()]);
-    const strobeOut = await processImage(input);
+    const strobeOut = await processImage(photo);
     if (display.width !== strobeOut.display.width || thumb.width !== strobeOut.thumb.width) {
       throw new Error(`outputs differ: ImageMagick ${display.width}/${thumb.width}, Strobe ${strobeOut.display.width}/${strobeOut.thumb.width}`);
     }

@@ -2,7 +2,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import sharp from 'sharp';
-import { ImageRejected, processImage, sniffImage } from '../../src/features/photos/images.js';
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { ImageRejected, jpegShrink, processImage, sniffImage } from '../../src/features/photos/images.js';
 import { makeGif, makeJpeg, makePng, pngClaiming } from '../helpers/images.js';
 
 const PARIS = { lat: 48.8566, lon: 2.3522 };
@@ -27,6 +29,17 @@ test('a 12 MP portrait JPEG (Orientation 6) becomes upright WebP variants with n
   assert.ok(out.gps && Math.abs(out.gps.lat - PARIS.lat) < 1e-3 && Math.abs(out.gps.lon - PARIS.lon) < 1e-3, JSON.stringify(out.gps));
   assert.match(out.placeholder, /^[A-Za-z0-9+/]+=*$/);
   assert.ok(out.placeholder.length < 64);
+});
+
+test('a large JPEG is decoded at the smallest scale that still covers the display width, leaving no temporary file', async () => {
+  assert.deepEqual([1080, 2159, 2160, 3000, 4000, 4320, 8640, 9000].map(jpegShrink), [1, 1, 2, 2, 2, 4, 8, 8]);
+  const decodes = () => readdirSync(tmpdir()).filter((f) => f.startsWith('strobe-decode-'));
+  const before = decodes().length;
+  const jpeg = await makeJpeg({ width: 3000, height: 2400 });
+  const out = await processImage(jpeg);
+  assert.deepEqual([out.display.width, out.display.height], [1080, 864]);
+  await assert.rejects(processImage(jpeg.subarray(0, Math.floor(jpeg.length * 0.6))), rejected('UNREADABLE_IMAGE'));
+  assert.equal(decodes().length, before, 'the scaled decode removes its file, also when the image is damaged');
 });
 
 test('small images are never enlarged', async () => {

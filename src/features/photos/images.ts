@@ -1,7 +1,10 @@
 // Turns an uploaded image into what Strobe publishes: auto-oriented WebP variants without any
 // metadata, the dimensions after orientation, a thumbhash placeholder, and the GPS position (read
 // before the metadata is dropped, only to pick the nearest city).
-import { open, stat } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { open, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import exifReader from 'exif-reader';
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import { rgbaToThumbHash } from 'thumbhash';
@@ -115,18 +118,23 @@ async function tail(path: string, length: number): Promise<Buffer> {
   return slice(path, Math.max(0, size - length), Math.min(length, size));
 }
 
-export async function processImage(input: string | Buffer): Promise<ProcessedImage> {
-  // `limitInputPixels` guards the decoder; the header check refuses a bomb before any decoding.
-  const decode = () => sharp(input, { limitInputPixels: MAX_PIXELS, failOn: 'truncated', pages: 1 });
+export async function processImage(input: Buffer): Promise<ProcessedImage> {
   const meta = await readHeader(input);
   const frameHeight = meta.frameHeight;
   const swapped = (meta.orientation ?? 1) >= 5;
   const width = swapped ? frameHeight : meta.width;
   const height = swapped ? meta.width : frameHeight;
+  const shrink = meta.format === 'jpeg' ? jpegShrink(width) : 1;
+  // libvips takes a JPEG's load-time scale only as file-name options, so a shrunk decode needs a
+  // file: a temporary one, named by us (never by the upload), removed in every case.
+  const file = shrink > 1 ? join(tmpdir(), `strobe-decode-${randomUUID()}.jpg`) : undefined;
+  if (file) await writeFile(file, input);
+  // `limitInputPixels` guards the decoder; the header check refuses a bomb before any decoding.
+  const decode = () => sharp(file ? `${file}[shrink=${shrink}]` : input, { limitInputPixels: MAX_PIXELS, failOn: 'truncated', pages: 1 });
 
   try {
-    // Decode once, at display size (JPEG shrink-on-load does most of the work); every variant comes
-    // from those pixels. Output carries no metadata: sharp drops EXIF, XMP, ICC and GPS unless asked.
+    // Decode once, at display size, and make every variant from those pixels. Output carries no
+    // metadata: sharp drops EXIF, XMP, ICC and GPS unless asked.
     const display = await decode()
       .rotate()
       .resize({ width: DISPLAY_WIDTH, withoutEnlargement: true })
@@ -153,7 +161,20 @@ export async function processImage(input: string | Buffer): Promise<ProcessedIma
       throw new ImageRejected('TOO_MANY_PIXELS', `Images are at most ${MAX_PIXELS / 1_000_000} megapixels.`);
     }
     throw new ImageRejected('UNREADABLE_IMAGE', 'The image is damaged or truncated.');
+  } finally {
+    if (file) await rm(file, { force: true });
   }
+}
+
+/**
+ * The JPEG decode scale (libjpeg's DCT scaling: 1/2, 1/4 or 1/8 of the work): the smallest that
+ * still leaves at least the display width, as ImageMagick's `jpeg:size` picks it. sharp scales on
+ * load only from a 3× reduction (it avoids libjpeg's rounding at exactly 2×), so a phone photo going
+ * from 3000 to 1080 px (2.8×) would otherwise be decoded in full: 150 ms instead of 90 here.
+ */
+export function jpegShrink(orientedWidth: number): 1 | 2 | 4 | 8 {
+  for (const s of [8, 4, 2] as const) if (Math.floor(orientedWidth / s) >= DISPLAY_WIDTH) return s;
+  return 1;
 }
 
 async function thumbhashOf(img: Sharp): Promise<string> {
