@@ -22,23 +22,35 @@ export interface HubOptions {
   onDelivered?: (env: Envelope, sockets: number, live: boolean) => void;
 }
 
+/**
+ * Each collection exists only while it holds something: a Map or Set costs 150–190 bytes even
+ * empty, and an idle per-user stream (`home:<id>`, `user:<id>`, one socket each) needs only one.
+ */
 interface Entry {
   /** The name clients use for this bus stream (`home` for `home:42`). */
   publicName: string;
   room: string;
   listening: Promise<void>;
-  live: Set<AppSocket>;
+  live?: Set<AppSocket>;
   /** Sockets between `subscribe` and its reply: live events wait here to be merged with the replay. */
-  pending: Map<AppSocket, Envelope[]>;
+  pending?: Map<AppSocket, Envelope[]>;
   /**
    * Sockets past their reply that are not in the room yet, with the newest offset they were sent.
    * The replay is read on another connection than the live feed, so live events it already held
    * can still be on their way: until the feed passes that offset, these sockets get events one by
    * one, minus what they already have; then they join the room.
    */
-  catchingUp: Map<AppSocket, string | undefined>;
+  catchingUp?: Map<AppSocket, string | undefined>;
   /** In-process listeners: they keep the stream listened to like a socket does. */
-  taps: Set<(env: Envelope) => void>;
+  taps?: Set<(env: Envelope) => void>;
+}
+
+/** Removes `key` from one of the entry's collections, and drops the collection once it is empty. */
+function remove(entry: Entry, field: 'live' | 'pending' | 'catchingUp' | 'taps', key: unknown): boolean {
+  const collection = entry[field] as { delete(key: unknown): boolean; size: number } | undefined;
+  if (!collection?.delete(key)) return false;
+  if (collection.size === 0) entry[field] = undefined;
+  return true;
 }
 
 export type SubscribeResult = Pick<Replay, 'recovered' | 'head'> & { missed: Envelope[] };
@@ -58,7 +70,7 @@ export class Hub {
   /** Streams with at least one local socket subscribed (for stats); taps do not count. */
   get streamCount(): number {
     let n = 0;
-    for (const e of this.entries.values()) if (e.live.size > 0 || e.pending.size > 0 || e.catchingUp.size > 0) n++;
+    for (const e of this.entries.values()) if (e.live || e.pending || e.catchingUp) n++;
     return n;
   }
 
@@ -75,7 +87,7 @@ export class Hub {
     this.unsubscribe(socket, stream.publicName);
     const entry = this.entry(stream.busName, stream.publicName);
     const buffer: Envelope[] = [];
-    entry.pending.set(socket, buffer);
+    (entry.pending ??= new Map()).set(socket, buffer);
     socket.data.streams.set(stream.publicName, stream.busName);
     let replay: Replay;
     try {
@@ -86,7 +98,7 @@ export class Hub {
       throw err;
     }
     // The socket may have left, or re-subscribed, while we waited.
-    if (entry.pending.get(socket) !== buffer || !socket.connected) return false;
+    if (entry.pending?.get(socket) !== buffer || !socket.connected) return false;
     const missed = replay.events.map((e) => this.outward(e, entry));
     reply({ recovered: replay.recovered, missed, head: replay.head });
     for (const env of missed) this.opts.onDelivered?.(env, 1, false);
@@ -97,8 +109,8 @@ export class Hub {
       this.opts.onDelivered?.(env, 1, false);
       last = env.offset;
     }
-    entry.pending.delete(socket);
-    entry.catchingUp.set(socket, last);
+    remove(entry, 'pending', socket);
+    (entry.catchingUp ??= new Map()).set(socket, last);
     return true;
   }
 
@@ -109,9 +121,9 @@ export class Hub {
     socket.data.streams.delete(publicName);
     const entry = this.entries.get(busName);
     if (!entry) return true;
-    entry.pending.delete(socket);
-    entry.catchingUp.delete(socket);
-    if (entry.live.delete(socket)) void socket.leave(entry.room);
+    remove(entry, 'pending', socket);
+    remove(entry, 'catchingUp', socket);
+    if (remove(entry, 'live', socket)) void socket.leave(entry.room);
     this.release(busName, entry);
     return true;
   }
@@ -122,9 +134,9 @@ export class Hub {
    */
   async tap(busName: string, handler: (env: Envelope) => void): Promise<() => void> {
     const entry = this.entry(busName, busName);
-    entry.taps.add(handler);
+    (entry.taps ??= new Set()).add(handler);
     const untap = () => {
-      entry.taps.delete(handler);
+      remove(entry, 'taps', handler);
       this.release(busName, entry);
     };
     try {
@@ -138,7 +150,7 @@ export class Hub {
 
   /** Stops listening to a stream nobody watches any more. */
   private release(busName: string, entry: Entry): void {
-    if (this.entries.get(busName) !== entry || entry.live.size > 0 || entry.pending.size > 0 || entry.catchingUp.size > 0 || entry.taps.size > 0) return;
+    if (this.entries.get(busName) !== entry || entry.live || entry.pending || entry.catchingUp || entry.taps) return;
     this.entries.delete(busName);
     void this.bus.unlisten(busName).catch(() => {});
   }
@@ -153,15 +165,8 @@ export class Hub {
   private entry(busName: string, publicName: string): Entry {
     let entry = this.entries.get(busName);
     if (!entry) {
-      entry = {
-        publicName,
-        room: `rt:${busName}`,
-        listening: this.bus.listen(busName),
-        live: new Set(),
-        pending: new Map(),
-        catchingUp: new Map(),
-        taps: new Set(),
-      };
+      // Every field in the literal, so the collections added later live in the object itself.
+      entry = { publicName, room: `rt:${busName}`, listening: this.bus.listen(busName), live: undefined, pending: undefined, catchingUp: undefined, taps: undefined };
       // A failed listen must not leave a poisoned entry behind for the next subscriber.
       const failed = entry;
       entry.listening.catch(() => {
@@ -175,29 +180,29 @@ export class Hub {
   private deliver(env: Envelope): void {
     const entry = this.entries.get(env.stream);
     if (!entry) return;
-    for (const tap of entry.taps) {
+    for (const tap of entry.taps ?? []) {
       try {
         tap(env);
       } catch {
         // A tap's bug must not stop delivery to the sockets.
       }
     }
-    for (const [socket, buffer] of entry.pending) {
+    for (const [socket, buffer] of entry.pending ?? []) {
       buffer.push(env);
       if (buffer.length > this.opts.maxQueuedPackets) this.cutOff(socket, entry);
     }
-    for (const socket of entry.live) if (this.isSlow(socket)) this.cutOff(socket, entry);
+    for (const socket of entry.live ?? []) if (this.isSlow(socket)) this.cutOff(socket, entry);
     // The room holds exactly the live sockets: one broadcast reaches that many receivers.
     const out = this.outward(env, entry);
-    let receivers = entry.live.size;
+    let receivers = entry.live?.size ?? 0;
     if (receivers > 0) this.io.to(entry.room).emit('event', out);
-    for (const [socket, sent] of entry.catchingUp) {
+    for (const [socket, sent] of entry.catchingUp ?? []) {
       if (sent !== undefined && compareOffsets(env.offset, sent) <= 0) continue; // in its replay already
       // The feed is past what the socket was sent, and it keeps its order: from now on the room.
       socket.emit('event', out);
       receivers++;
-      entry.catchingUp.delete(socket);
-      entry.live.add(socket);
+      remove(entry, 'catchingUp', socket);
+      (entry.live ??= new Set()).add(socket);
       void socket.join(entry.room);
     }
     if (receivers > 0) this.opts.onDelivered?.(env, receivers, true);
@@ -226,17 +231,17 @@ export class Hub {
   private resumeAll(): void {
     const sockets = new Set<AppSocket>();
     for (const entry of this.entries.values()) {
-      for (const socket of entry.live) sockets.add(socket);
-      for (const socket of entry.pending.keys()) sockets.add(socket);
-      for (const socket of entry.catchingUp.keys()) sockets.add(socket);
+      for (const socket of entry.live ?? []) sockets.add(socket);
+      for (const socket of entry.pending?.keys() ?? []) sockets.add(socket);
+      for (const socket of entry.catchingUp?.keys() ?? []) sockets.add(socket);
     }
     for (const socket of sockets) this.dropTransport(socket);
   }
 
   private cutOff(socket: AppSocket, entry: Entry): void {
-    entry.live.delete(socket);
-    entry.pending.delete(socket);
-    entry.catchingUp.delete(socket);
+    remove(entry, 'live', socket);
+    remove(entry, 'pending', socket);
+    remove(entry, 'catchingUp', socket);
     void socket.leave(entry.room);
     this.opts.onSlowClient?.(socket);
     this.dropTransport(socket);
