@@ -42,11 +42,14 @@ import { JOB_NAMES } from './ports/jobs.js';
 import { registerCoreStreams } from './realtime/core-streams.js';
 import { createRealtime, type Realtime } from './realtime/socket-server.js';
 import { StreamRegistry } from './realtime/streams.js';
+import type { EventData } from './shared/realtime.js';
 
 const SESSION_TTL_MS = 30 * 24 * 3_600_000;
 const JSON_BODY_LIMIT = 1024 * 1024;
 /** Of the 10 s a draining instance has, running jobs may use this much before they are handed back. */
 const JOB_GRACE_MS = 6_000;
+/** Internal bus stream: sessions that ended, so every instance drops their sockets. No client may watch it. */
+const SESSIONS_STREAM = 'sessions';
 
 export interface Strobe {
   config: Config;
@@ -133,6 +136,15 @@ export async function buildStrobe(
   });
   // The admin page's directory of instances listens to `system` beside the admins' sockets.
   if (roles.web) await realtime.hub.tap('system', (env) => instances.seen(env));
+  // A session's sockets can be on any instance: a logout there reaches them through the bus.
+  if (roles.web) await realtime.hub.tap(SESSIONS_STREAM, (env) => {
+    if (env.type === 'session.ended') realtime.endSession((env.data as EventData['session.ended']).key);
+  });
+  const endSession = (sid: string) => {
+    const key = sessions.key(sid);
+    realtime.endSession(key); // this instance's at once, even if the bus is down
+    adapters.bus.publish(SESSIONS_STREAM, 'session.ended', { key }).catch((err: unknown) => app.log.warn({ err }, 'could not tell other instances that a session ended'));
+  };
 
   await app.register(fastifyCookie);
   await app.register(fastifySwagger, {
@@ -147,7 +159,7 @@ export async function buildStrobe(
     accounts,
     sessionTtlMs: SESSION_TTL_MS,
     secureCookies: config.publicUrl ? config.publicUrl.protocol === 'https:' : 'auto',
-    onSessionEnded: (sid) => realtime.endSession(sid),
+    onSessionEnded: endSession,
   });
   chatRoutes(app, chat);
   // Multipart is parsed for the photo routes only: anywhere else a form is refused with 415, not

@@ -30,8 +30,8 @@ export interface RealtimeDeps {
 export interface Realtime {
   io: AppServer;
   hub: Hub;
-  /** Disconnects the sockets opened with this session (logout, re-login). */
-  endSession(sid: string): void;
+  /** Disconnects this instance's sockets opened with the session of this store key (logout, re-login). */
+  endSession(key: string): void;
   close(): Promise<void>;
 }
 
@@ -149,8 +149,7 @@ export function createRealtime(http: HttpServer, deps: RealtimeDeps): Realtime {
     hub,
     // A scan on logout rather than a room per session: a room costs every socket ~250 bytes, and a
     // logout walks this instance's sockets once (rooms are per instance too).
-    endSession(sid) {
-      const key = sessions.key(sid);
+    endSession(key) {
       for (const socket of io.of('/').sockets.values()) if (socket.data.sessionKey === key) socket.disconnect(true);
     },
     async close() {

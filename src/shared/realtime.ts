@@ -35,6 +35,8 @@ export interface EventData {
   'instance.stopping': { instance: string };
   /** Every instance, every few seconds. */
   'instance.stats': InstanceStats;
+  /** Internal, on the `sessions` stream (no client may watch it): every instance drops that session's sockets. */
+  'session.ended': { key: string };
 }
 export type EventType = keyof EventData;
 
