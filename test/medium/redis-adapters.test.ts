@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openRedis } from '../../src/adapters/redis/connection.js';
+import { openRedis, ready } from '../../src/adapters/redis/connection.js';
 import { RedisBus } from '../../src/adapters/redis/bus.js';
 import { RedisPresence } from '../../src/adapters/redis/presence.js';
 import { RedisRateLimiter } from '../../src/adapters/redis/rate-limit.js';
@@ -74,6 +74,31 @@ if (await servicesUp(['redis'])) {
     await alive.heartbeat(); // renews bob, sweeps alice
     assert.deepEqual(gone, [['lobby', { id: '1', username: 'alice' }]]);
     assert.deepEqual(await alive.list('lobby'), [{ id: '2', username: 'bob' }]);
+  });
+
+  test('Redis bus: a fan-out creates no history for streams nobody watches or recently had, and still reaches every listener', async (t) => {
+    const opts = { prefix: `${prefix}fanout:`, windowMs: 60_000, maxEvents: 100 };
+    const publisher = await RedisBus.open(openRedis(SERVICES.redis, 'test'), openRedis(SERVICES.redis, 'test-sub'), opts);
+    const listener = await RedisBus.open(openRedis(SERVICES.redis, 'test'), openRedis(SERVICES.redis, 'test-sub'), opts);
+    t.after(() => Promise.all([publisher.close(), listener.close()]));
+    const msg = { id: '1', room: 'r', user: { id: '1', username: 'u' }, text: 'x', kind: 'text' as const, createdAt: '' };
+    const homes = Array.from({ length: 1_200 }, (_, i) => `home:${i}`);
+    const got: string[] = [];
+    listener.onEvent((env) => got.push(env.stream));
+    await listener.listen('home:1100'); // online on another instance
+    const known = await publisher.publish('home:3', 'chat.message', msg); // had an event lately
+
+    await publisher.publishMany(homes, 'chat.message', msg);
+    for (let i = 0; i < 250 && got.length === 0; i++) await sleep(20);
+    await sleep(100); // and nothing more arrives
+    assert.deepEqual(got, ['home:1100']);
+    const redis = openRedis(SERVICES.redis, 'test');
+    t.after(() => redis.disconnect());
+    await ready(redis);
+    const keys = await redis.keys(`${opts.prefix}rt:s:home:*`);
+    assert.deepEqual(keys.map((k) => k.slice(opts.prefix.length)).sort(), ['rt:s:home:1100', 'rt:s:home:3'], 'only streams with a listener or a history');
+    const replay = await publisher.replay('home:3', known.offset);
+    assert.deepEqual([replay.recovered, replay.events.length], [true, 1]);
   });
 
   test('Redis bus: a stream whose key expired while idle refuses offsets from before, never a partial replay', async (t) => {
