@@ -37,7 +37,7 @@ export async function openClusterAdapters(config: Config, opts: AdapterOptions):
   const presence = new RedisPresence(redis, prefix);
   const amqp = new AmqpConnection(config.amqpUrl!, { warn });
   await amqp.connect();
-  const relay = new OutboxRelay(db, amqp, { log: { warn } });
+  const relay = new OutboxRelay(db, amqp, { listenUrl: config.databaseUrl!, log: { warn } });
   await relay.start();
   const jobs = new AmqpJobRunner(amqp, { only: opts.queues, log: { error: (o, m) => opts.log?.error(o, m), warn } });
   const tmpDir = join(config.dataDir, 'tmp', randomBytes(6).toString('hex'));

@@ -99,3 +99,40 @@ async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
     await sleep(20);
   }
 }
+
+if (await servicesUp(['postgres', 'amqp'])) {
+  test('a committed job is relayed at once through LISTEN, not at the next poll, and again after the listener is lost', async (t) => {
+    const [pgDb, vhost] = await Promise.all([freshPostgres(), freshVhost()]);
+    const db = await openPostgres(pgDb.url, { max: 5 });
+    await migrate(db);
+    const conn = new AmqpConnection(vhost.url);
+    await conn.connect();
+    // A poll this slow would fail the timing below: only the notification can be fast enough.
+    const relay = new OutboxRelay(db, conn, { pollMs: 60_000, listenUrl: pgDb.url });
+    const runner = new AmqpJobRunner(conn);
+    t.after(async () => {
+      await runner.stop();
+      await relay.stop();
+      await conn.close();
+      await db.close();
+      await Promise.all([pgDb.dispose(), vhost.dispose()]);
+    });
+    const runs: string[] = [];
+    runner.handle('test.echo', async (job) => void runs.push(String(job.payload.value)));
+    await relay.start();
+    await runner.start();
+    await sleep(100); // the relay's first batch has found nothing and sleeps now
+    await enqueue(db, 'test.echo', { value: 'first' });
+    await until(() => runs.length === 1, 3_000);
+
+    // The listener's connection dies (a PostgreSQL restart, a proxy): the relay listens again.
+    await db.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'strobe-relay' and datname = current_database()`);
+    await sleep(1_500);
+    await db.tx(async (q) => {
+      await enqueue(q, 'test.echo', { value: 'second' });
+      await enqueue(q, 'test.echo', { value: 'third' });
+    });
+    await until(() => runs.length === 3, 3_000);
+    assert.deepEqual(runs.sort(), ['first', 'second', 'third']);
+  });
+}

@@ -5,6 +5,7 @@ import accountsAndChat from './001-accounts-and-chat.js';
 import jobs from './002-jobs.js';
 import photosAndSocial from './003-photos-and-social.js';
 import jobsSent from './005-jobs-sent.js';
+import jobsNotify from './006-jobs-notify.js';
 
 export interface Migration {
   version: number;
@@ -20,4 +21,5 @@ export const migrations: readonly Migration[] = [
   { version: 3, name: 'photos-and-social', sql: photosAndSocial },
   { version: 4, name: `cities-from-${CITY_DATASET}`, run: loadCities },
   { version: 5, name: 'jobs-sent', sql: jobsSent },
+  { version: 6, name: 'jobs-notify', sql: jobsNotify },
 ];
