@@ -17,11 +17,26 @@ const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const RUNS = Number(process.env.RUNS ?? 5);
 
 /** Debian's ImageMagick; a `convert` that is not ImageMagick (this machine has a stand-in) is skipped. */
-function findConvert(): string {
+function findConvert(): string | undefined {
   for (const bin of ['/usr/bin/convert-im6.q16', '/usr/bin/convert', 'magick', 'convert']) {
     const out = spawnSync(bin, ['-version'], { encoding: 'utf8' });
     if (out.status === 0 && out.stdout.includes('ImageMagick')) return bin;
   }
+  return undefined;
+}
+
+/** The baseline is part of the benchmark: installed from Debian when missing, as .ci/run does for haproxy. */
+function ensureConvert(): string {
+  const found = findConvert();
+  if (found) return found;
+  if (process.getuid?.() === 0 && spawnSync('apt-get', ['--version']).status === 0) {
+    console.log('installing ImageMagick from Debian (the baseline of this benchmark)…');
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+    spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'imagemagick'], { stdio: 'inherit', env });
+  }
+  const installed = findConvert();
+  if (installed) return installed;
   console.error('bench:resize needs ImageMagick: sudo apt-get install imagemagick');
   process.exit(1);
 }
@@ -45,7 +60,7 @@ async function time(fn: () => Promise<unknown> | unknown): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const convert = findConvert();
+  const convert = ensureConvert();
   const dir = mkdtempSync(join(tmpdir(), 'strobe-bench-resize-'));
   try {
     const input = join(dir, 'photo.jpg');
