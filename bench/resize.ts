@@ -97,7 +97,7 @@ async function main(): Promise<void> {
     };
     const file = writeResult({
       name: 'resize',
-      title: 'Resize: Strobe vs ImageMagick on a 12 MP JPEG',
+      title: '4. Resize: Strobe against ImageMagick on a 12 MP JPEG',
       command: 'npm run bench:resize',
       machine: { sharp: `sharp ${sharp.versions.sharp}, libvips ${sharp.versions.vips}`, imagemagick: execFileSync(convert, ['-version']).toString().split('\n')[0]!.trim() },
       input: `4000×3000 photo-like JPEG q90 (shapes under grain, ${(photo.length / 1e6).toFixed(1)} MB), EXIF Orientation 6`,
