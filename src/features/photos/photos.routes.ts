@@ -1,11 +1,29 @@
+import type { FastifyReply } from 'fastify';
 import { errors } from '../../errors.js';
 import { idKey, pageParams, PageQuery, toPage } from '../../http/pagination.js';
 import { pageOf } from '../../http/schemas.js';
 import type { AppInstance } from '../../http/types.js';
+import type { Photo } from '../../shared/api.js';
 import type { CitiesService } from '../cities/cities.service.js';
 import { CitySlugParams, LikeReply, PhotoParams, PhotoReply, PhotoSchema } from './photos.schemas.js';
 import type { PhotosService } from './photos.service.js';
 import { receiveUpload } from './upload.js';
+
+/**
+ * A feed page as bytes, serialized once per list of rows with the route's own response schema: the
+ * service hands the same rows to every signed-out reader of a page at the same moment (see
+ * SharedReads), and each of them is then sent the same bytes instead of serializing the page again.
+ */
+const pageBytes = new WeakMap<Photo[], Buffer>();
+
+function sendPage(reply: FastifyReply, rows: Photo[], limit: number): FastifyReply {
+  let body = pageBytes.get(rows);
+  if (!body) {
+    body = Buffer.from(reply.serialize(toPage(rows, limit, (p) => ({ id: p.id }))) as string);
+    pageBytes.set(rows, body);
+  }
+  return reply.type('application/json; charset=utf-8').send(body);
+}
 
 export function photosRoutes(app: AppInstance, deps: { photos: PhotosService; cities: CitiesService; tmpDir: string }): void {
   const { photos } = deps;
@@ -56,20 +74,20 @@ export function photosRoutes(app: AppInstance, deps: { photos: PhotosService; ci
     return photos.unlike(req.viewer, req.params.id);
   });
 
-  app.get('/api/feeds/latest', { schema: { tags, ...Feed } }, async (req) => {
+  app.get('/api/feeds/latest', { schema: { tags, ...Feed } }, async (req, reply) => {
     const { limit, before } = pageParams(req.query, idKey);
-    return toPage(await photos.feed({ kind: 'latest' }, req.viewer, before, limit + 1), limit, (p) => ({ id: p.id }));
+    return sendPage(reply, await photos.feed({ kind: 'latest' }, req.viewer, before, limit + 1), limit);
   });
 
-  app.get('/api/feeds/home', { schema: { tags, ...Feed } }, async (req) => {
+  app.get('/api/feeds/home', { schema: { tags, ...Feed } }, async (req, reply) => {
     if (!req.viewer) throw errors.unauthenticated();
     const { limit, before } = pageParams(req.query, idKey);
-    return toPage(await photos.feed({ kind: 'home', userId: req.viewer.id }, req.viewer, before, limit + 1), limit, (p) => ({ id: p.id }));
+    return sendPage(reply, await photos.feed({ kind: 'home', userId: req.viewer.id }, req.viewer, before, limit + 1), limit);
   });
 
-  app.get('/api/feeds/city/:slug', { schema: { tags, params: CitySlugParams, ...Feed } }, async (req) => {
+  app.get('/api/feeds/city/:slug', { schema: { tags, params: CitySlugParams, ...Feed } }, async (req, reply) => {
     const city = await deps.cities.get(req.params.slug);
     const { limit, before } = pageParams(req.query, idKey);
-    return toPage(await photos.feed({ kind: 'city', cityId: city.id }, req.viewer, before, limit + 1), limit, (p) => ({ id: p.id }));
+    return sendPage(reply, await photos.feed({ kind: 'city', cityId: city.id }, req.viewer, before, limit + 1), limit);
   });
 }

@@ -13,7 +13,7 @@ import type { Viewer } from '../accounts/viewer.js';
 import type { CitiesService } from '../cities/cities.service.js';
 import { SOCIAL_LIMITS, type SocialService } from '../social/social.service.js';
 import { ImageRejected, inspectUpload, sniffImage } from './images.js';
-import { deletePhoto, findPhoto, insertPhoto, listFeed, photoOwner, type Feed } from './photos.repo.js';
+import { deletePhoto, findPhoto, insertPhoto, listFeed, Names, photoOwner, type Feed } from './photos.repo.js';
 import type { ReceivedUpload } from './upload.js';
 
 export const PHOTO_LIMITS = {
@@ -30,6 +30,9 @@ export interface PhotosDeps {
 }
 
 export class PhotosService {
+  private readonly signedOutReads = new SharedReads<Photo[]>();
+  private readonly names = new Names();
+
   constructor(private readonly deps: PhotosDeps) {}
 
   /** Called before the body is read, so a refused upload costs no disk. */
@@ -73,8 +76,12 @@ export class PhotosService {
     return photo;
   }
 
+  /** The page is shared by every signed-out reader of it at the same moment: treat it as read-only. */
   feed(feed: Feed, viewer: Viewer | null, beforeId: string | undefined, limit: number): Promise<Photo[]> {
-    return listFeed(this.deps.db, feed, viewer?.id ?? null, beforeId, limit);
+    if (viewer) return listFeed(this.deps.db, this.names, feed, viewer.id, beforeId, limit);
+    // Signed out, the page is the same for everyone (no `liked`), so concurrent requests share a query.
+    const key = `${JSON.stringify(feed)}:${beforeId ?? ''}:${limit}`;
+    return this.signedOutReads.read(key, () => listFeed(this.deps.db, this.names, feed, null, beforeId, limit));
   }
 
   async like(viewer: Viewer, id: string): Promise<LikeResult> {
@@ -125,6 +132,59 @@ export class PhotosService {
     const streams = gone.status === 'ready' ? ['latest', `profile:${gone.ownerName}`, ...(gone.citySlug ? [`city:${gone.citySlug}`] : [])] : [];
     await this.deps.bus.publishMany([...streams, ...gone.homeUserIds.map((u) => `home:${u}`)], 'photo.deleted', data);
     if (gone.status === 'ready') await this.deps.social.countsChanged({ id: gone.ownerId, username: gone.ownerName });
+  }
+}
+
+/**
+ * Identical reads share one query. A read never joins a query that was already running when it
+ * arrived: that query may have started before a write the reader already knows of (a live event
+ * that made it refetch, its own upload). It waits for the next query instead, which starts as soon
+ * as the running one ends and is shared by every read that arrived meanwhile. So each read still
+ * sees every write committed before it was made, and a page that many people load at once costs
+ * one query per database round trip instead of one per request.
+ */
+class SharedReads<T> {
+  private readonly slots = new Map<string, { running: boolean; next: Batch<T> | undefined }>();
+
+  read(key: string, run: () => Promise<T>): Promise<T> {
+    let slot = this.slots.get(key);
+    if (!slot) {
+      slot = { running: false, next: undefined };
+      this.slots.set(key, slot);
+    }
+    slot.next ??= new Batch(run);
+    const result = slot.next.promise;
+    if (!slot.running) this.start(key, slot);
+    return result;
+  }
+
+  private start(key: string, slot: { running: boolean; next: Batch<T> | undefined }): void {
+    const batch = slot.next!;
+    slot.next = undefined;
+    slot.running = true;
+    void batch.run().finally(() => {
+      slot.running = false;
+      if (slot.next) this.start(key, slot);
+      else this.slots.delete(key);
+    });
+  }
+}
+
+class Batch<T> {
+  readonly promise: Promise<T>;
+  private settle!: { resolve: (v: T) => void; reject: (e: unknown) => void };
+
+  constructor(private readonly query: () => Promise<T>) {
+    this.promise = new Promise<T>((resolve, reject) => (this.settle = { resolve, reject }));
+  }
+
+  /** Settles every reader of the batch; never rejects itself. */
+  async run(): Promise<void> {
+    try {
+      this.settle.resolve(await this.query());
+    } catch (err) {
+      this.settle.reject(err);
+    }
   }
 }
 
