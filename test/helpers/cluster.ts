@@ -1,26 +1,45 @@
-// A real local cluster for fault tests: `strobe web` and `strobe worker` processes behind a real
-// HAProxy, on the machine's PostgreSQL, Redis and RabbitMQ, in a database, vhost, key prefix and
-// data dir of their own, all removed afterwards.
+// A real local cluster for fault tests and benchmarks: `strobe web` and `strobe worker` processes
+// behind a real HAProxy, on the machine's PostgreSQL, Redis and RabbitMQ, in a database, vhost, key
+// prefix and data dir of their own, all removed afterwards.
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { LocalCluster } from '../../src/cluster/local-cluster.js';
-import { freshDataDir } from './data-dir.js';
 import { deleteRedisKeys, freshPostgres, freshVhost, RUN_ID, SERVICES } from './services.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
-export interface TestCluster extends LocalCluster {
+export interface IsolatedClusterOptions {
+  web: number;
+  workers: number;
+  env?: Record<string, string>;
+  /** Extra node flags for every instance, e.g. `--cpu-prof` when profiling. */
+  nodeFlags?: string[];
+  /** What the run is (`test`, `bench`): names its Redis prefix and data dir. */
+  purpose: string;
+  nodeEnv: string;
+  /** Lines of process output kept for error messages. */
+  keepLines: number;
+}
+
+export interface IsolatedCluster {
+  cluster: LocalCluster;
   /** Every process's lines, newest last, for failure messages. */
   logs: string[];
   redisPrefix: string;
   databaseUrl: string;
   amqpUrl: string;
+  /** Stops the processes and removes the database, vhost, keys and data dir; safe to call twice. */
+  stop(): Promise<void>;
 }
 
-export async function startCluster(t: TestContext, opts: { web: number; workers: number; env?: Record<string, string> }): Promise<TestCluster> {
-  const [pgDb, vhost, dataDir] = await Promise.all([freshPostgres(), freshVhost(), freshDataDir()]);
-  const redisPrefix = `strobe-test:${RUN_ID}:${randomBytes(3).toString('hex')}:`;
+/** Starts a cluster in resources of its own; on a failed start it cleans up and throws with the logs. */
+export async function isolatedCluster(opts: IsolatedClusterOptions): Promise<IsolatedCluster> {
+  const [pgDb, vhost] = await Promise.all([freshPostgres(), freshVhost()]);
+  const dataDir = mkdtempSync(join(tmpdir(), `strobe-${opts.purpose}-`));
+  const redisPrefix = `strobe-${opts.purpose}:${RUN_ID}:${randomBytes(3).toString('hex')}:`;
   const logs: string[] = [];
   const cluster = new LocalCluster({
     web: opts.web,
@@ -28,7 +47,7 @@ export async function startCluster(t: TestContext, opts: { web: number; workers:
     port: 0,
     env: {
       ...process.env,
-      NODE_ENV: 'test',
+      NODE_ENV: opts.nodeEnv,
       DATABASE_URL: pgDb.url,
       REDIS_URL: SERVICES.redis,
       AMQP_URL: vhost.url,
@@ -38,23 +57,41 @@ export async function startCluster(t: TestContext, opts: { web: number; workers:
       LOG_LEVEL: 'warn',
       ...opts.env,
     },
-    // The sources, as every other e2e test runs them: no stale build can hide a change.
-    command: [process.execPath, '--import', 'tsx', `${ROOT}src/main.ts`],
+    // The sources, as every e2e test runs them: no stale build can hide a change.
+    command: [process.execPath, ...(opts.nodeFlags ?? []), '--import', 'tsx', `${ROOT}src/main.ts`],
     onLine: (name, line) => {
       logs.push(`${name}: ${line}`);
-      if (logs.length > 400) logs.shift();
+      if (logs.length > opts.keepLines) logs.shift();
     },
     onNotice: (message) => logs.push(`cluster: ${message}`),
   });
-  t.after(async () => {
-    await cluster.stop().catch(() => {});
-    await Promise.all([pgDb.dispose(), vhost.dispose(), deleteRedisKeys(redisPrefix)]);
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      await cluster.stop().catch(() => {});
+      await Promise.all([pgDb.dispose(), vhost.dispose(), deleteRedisKeys(redisPrefix)]);
+      rmSync(dataDir, { recursive: true, force: true });
+    })());
   try {
     await cluster.start();
   } catch (err) {
+    await stop();
     throw new Error(`${(err as Error).message}\n--- cluster logs ---\n${logs.join('\n')}`);
   }
-  return Object.assign(cluster, { logs, redisPrefix, databaseUrl: pgDb.url, amqpUrl: vhost.url });
+  return { cluster, logs, redisPrefix, databaseUrl: pgDb.url, amqpUrl: vhost.url, stop };
+}
+
+export interface TestCluster extends LocalCluster {
+  logs: string[];
+  redisPrefix: string;
+  databaseUrl: string;
+  amqpUrl: string;
+}
+
+export async function startCluster(t: TestContext, opts: { web: number; workers: number; env?: Record<string, string> }): Promise<TestCluster> {
+  const started = isolatedCluster({ ...opts, purpose: 'test', nodeEnv: 'test', keepLines: 400 });
+  // Registered before the start resolves, so a test that fails meanwhile still cleans up.
+  t.after(async () => (await started.catch(() => undefined))?.stop());
+  const c = await started;
+  return Object.assign(c.cluster, { logs: c.logs, redisPrefix: c.redisPrefix, databaseUrl: c.databaseUrl, amqpUrl: c.amqpUrl });
 }
