@@ -32,6 +32,8 @@ import {
   baselineEnvelope,
   type CityRow,
   type Contender,
+  type ContenderRun,
+  type Step,
   type FromClients,
   histPercentile,
   makePhoto,
@@ -77,29 +79,6 @@ const LABEL: Record<Contender, string> = {
 const rateAt = (k: number) => round(START_RATE * FACTOR ** k, 1);
 const indexOf = (rate: number) => Math.round(Math.log(rate / START_RATE) / Math.log(FACTOR));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface Step {
-  /** Offered events per second; each is 2 publishes. */
-  rate: number;
-  offeredPerS: number;
-  deliveredPerS: number;
-  p50: number;
-  p99: number;
-  missingPct: number;
-  ok: boolean;
-  /** CPU per process group during the step, in % of one core (the machine has two). */
-  cpu: Record<string, number>;
-  /** The second attempt at a rate whose first attempt was over the limits. */
-  retry?: boolean;
-}
-
-interface ContenderRun {
-  steps: Step[];
-  /** The highest step within the limits. */
-  saturation: Step | null;
-  at70: Step | null;
-  publishErrors: number;
-}
 
 /** The client processes, driven over IPC. */
 class ClientPool {

@@ -10,6 +10,30 @@ import type { Envelope } from '../../src/shared/realtime.js';
  */
 export type Contender = 'strobe' | 'strobe-direct' | 'socketio' | 'socketio-haproxy' | 'ws';
 
+/** One rung of a contender's rate ladder, as the results record it. */
+export interface Step {
+  /** Offered events per second; each is 2 publishes. */
+  rate: number;
+  offeredPerS: number;
+  deliveredPerS: number;
+  p50: number;
+  p99: number;
+  missingPct: number;
+  ok: boolean;
+  /** CPU per process group during the step, in % of one core (the machine has two). */
+  cpu: Record<string, number>;
+  /** The second attempt at a rate whose first attempt was over the limits. */
+  retry?: boolean;
+}
+
+export interface ContenderRun {
+  steps: Step[];
+  /** The highest step within the limits. */
+  saturation: Step | null;
+  at70: Step | null;
+  publishErrors: number;
+}
+
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes on one machine. */
 export const now = (): number => performance.timeOrigin + performance.now();
 

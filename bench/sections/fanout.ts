@@ -1,26 +1,10 @@
 // Report section for benchmark 1 (bench/fanout.ts).
+import type { Contender as AnyContender, ContenderRun as Run, Step } from '../fanout/common.js';
 import { median, type BenchResult } from '../lib/results.js';
 import { lineChart, writeChart } from '../lib/svg.js';
 
-type Contender = 'strobe' | 'socketio-haproxy' | 'socketio' | 'ws';
-
-interface Step {
-  rate: number;
-  offeredPerS: number;
-  deliveredPerS: number;
-  p50: number;
-  p99: number;
-  missingPct: number;
-  cpu: Record<string, number>;
-  ok: boolean;
-  retry?: boolean;
-}
-
-interface Run {
-  steps: Step[];
-  saturation: Step | null;
-  at70: Step | null;
-}
+/** The contenders the report shows (the `strobe-direct` diagnostic is only run by hand). */
+type Contender = Exclude<AnyContender, 'strobe-direct'>;
 
 interface Summary {
   saturationDeliveriesPerS: Record<string, number>;

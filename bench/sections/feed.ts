@@ -1,31 +1,20 @@
 // Report section for benchmark 5 (bench/feed.ts).
+import type { CpuShare } from '../feed/cpu.js';
+import type { LoadFigures } from '../feed/load.js';
+import type { SeedSummary } from '../feed/seed.js';
 import type { BenchResult } from '../lib/results.js';
 import { lineChart, writeChart } from '../lib/svg.js';
 
-interface Figures {
-  reqPerSec: number;
-  p50Ms: number;
-  p75Ms: number;
-  p90Ms: number;
-  p97_5Ms: number;
-  p99Ms: number;
-  cpuUs: { server: number; postgres: number; redis: number; loadgen: number };
-}
+/** The medians the summary keeps per contender. */
+type Figures = Pick<LoadFigures, 'reqPerSec' | 'p50Ms' | 'p75Ms' | 'p90Ms' | 'p97_5Ms' | 'p99Ms'> & { cpuUs: CpuShare };
 
-interface Setup {
-  users: number;
-  photos: number;
-  followed: number;
-  homeRows: number;
-  likes: number;
-  cities: number;
-  ms: number;
+type Setup = SeedSummary & {
   pageBytes: { latest: number; home: number; hello: number };
   connections: number;
   seconds: number;
   warmupSeconds: number;
   processes: string;
-}
+};
 
 /** The same benchmark (3 rounds of 10 s) on the feed code before the fixes (commit 542ea4f), on this machine. */
 const BEFORE = {
