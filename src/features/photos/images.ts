@@ -128,7 +128,15 @@ export async function processImage(input: Buffer): Promise<ProcessedImage> {
   // libvips takes a JPEG's load-time scale only as file-name options, so a shrunk decode needs a
   // file: a temporary one, named by us (never by the upload), removed in every case.
   const file = shrink > 1 ? join(tmpdir(), `strobe-decode-${randomUUID()}.jpg`) : undefined;
-  if (file) await writeFile(file, input);
+  if (file) {
+    try {
+      await writeFile(file, input);
+    } catch (err) {
+      // A full disk is the machine's problem, not the image's: thrown as it is, with nothing left behind.
+      await rm(file, { force: true });
+      throw err;
+    }
+  }
   // `limitInputPixels` guards the decoder; the header check refuses a bomb before any decoding.
   const decode = () => sharp(file ? `${file}[shrink=${shrink}]` : input, { limitInputPixels: MAX_PIXELS, failOn: 'truncated', pages: 1 });
 
