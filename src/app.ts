@@ -9,7 +9,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import { openAdapters, type Adapters } from './adapters/index.js';
-import type { Config } from './config.js';
+import type { Config, TrustProxy } from './config.js';
 import { accountsRoutes } from './features/accounts/accounts.routes.js';
 import { adminRoutes } from './features/admin/admin.routes.js';
 import { AdminService } from './features/admin/admin.service.js';
@@ -81,7 +81,7 @@ export async function buildStrobe(
   const app: AppInstance = Fastify({
     logger,
     bodyLimit: JSON_BODY_LIMIT,
-    trustProxy: config.trustProxy,
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     requestIdHeader: 'x-request-id',
     ajv: { customOptions: { coerceTypes: false, verbose: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -214,4 +214,11 @@ export async function buildStrobe(
       await adapters.close();
     },
   };
+}
+
+/** A hop count as proxy-addr takes it: the first `hops` addresses from the socket are proxies. */
+function fastifyTrustProxy(trust: TrustProxy): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (trust === false) return false;
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  return [...trust];
 }

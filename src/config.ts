@@ -1,5 +1,6 @@
 // Configuration comes from the environment, validated once at start: a bad value stops the boot
 // with one line naming the variable.
+import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 
 export type Mode = 'embedded' | 'cluster';
@@ -16,7 +17,13 @@ export interface Config {
   /** Undefined in embedded mode until the data dir provides a generated one (see app.ts). */
   sessionSecret: string | undefined;
   publicUrl: URL | undefined;
-  trustProxy: boolean;
+  /**
+   * Which peers may set X-Forwarded-For: false (none), a hop count, or the proxies' addresses and
+   * CIDRs. Never "everyone": the leftmost address is the client's to choose.
+   */
+  trustProxy: TrustProxy;
+  /** Serve /metrics on this port instead of the app's (for the operators' network only). */
+  metricsPort: number | undefined;
   adminUsers: ReadonlySet<string>;
   replayWindowMs: number;
   replayMaxEvents: number;
@@ -26,6 +33,8 @@ export interface Config {
   /** Cluster mode only: photos in an S3-compatible bucket instead of DATA_DIR. */
   s3: S3Config | undefined;
 }
+
+export type TrustProxy = false | number | readonly string[];
 
 export interface S3Config {
   bucket: string;
@@ -98,7 +107,8 @@ export function loadConfig(env: Env, cwd = process.cwd()): Readonly<Config> {
     redisPrefix,
     sessionSecret,
     publicUrl: publicUrl ? new URL(publicUrl) : undefined,
-    trustProxy: bool(env, 'TRUST_PROXY', false),
+    trustProxy: trustProxy(env),
+    metricsPort: str(env, 'METRICS_PORT') === undefined ? undefined : int(env, 'METRICS_PORT', 0, 1, 65535),
     adminUsers: new Set(adminUsers),
     replayWindowMs: int(env, 'REPLAY_WINDOW_SECONDS', 120, 1, 86_400) * 1000,
     replayMaxEvents: int(env, 'REPLAY_MAX_EVENTS', 2000, 10, 1_000_000),
@@ -134,6 +144,36 @@ function s3Config(env: Env, mode: Mode): S3Config | undefined {
   // Self-hosted stores rarely have a DNS name per bucket; AWS does.
   const forcePathStyle = bool(env, 'S3_FORCE_PATH_STYLE', endpoint !== undefined);
   return { bucket, endpoint, region, accessKeyId, secretAccessKey, forcePathStyle };
+}
+
+/**
+ * TRUST_PROXY: `false`, a hop count (the address that many proxies back is the client's), or a
+ * comma-separated list of the proxies' addresses or CIDRs. `true` is refused: trusting every hop
+ * makes the leftmost X-Forwarded-For, which any client writes, the address rate limits key on.
+ */
+function trustProxy(env: Env): TrustProxy {
+  const v = str(env, 'TRUST_PROXY');
+  if (v === undefined || ['0', 'false', 'no'].includes(v.toLowerCase())) return false;
+  if (['1', 'true', 'yes'].includes(v.toLowerCase()) && v !== '1') {
+    throw new ConfigError('TRUST_PROXY', 'true would trust any X-Forwarded-For a client sends; name your proxies\' addresses or CIDRs (e.g. 127.0.0.1 or 10.0.0.0/8), or a hop count');
+  }
+  if (/^\d+$/.test(v)) return int(env, 'TRUST_PROXY', 0, 1, 10);
+  const entries = v.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const entry of entries) {
+    if (!isAddressOrCidr(entry)) throw new ConfigError('TRUST_PROXY', `"${entry.slice(0, 60)}" is not an IP address or CIDR (or use a hop count, or false)`);
+  }
+  return Object.freeze(entries);
+}
+
+function isAddressOrCidr(entry: string): boolean {
+  const slash = entry.indexOf('/');
+  const address = slash === -1 ? entry : entry.slice(0, slash);
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (slash === -1) return true;
+  const bits = entry.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(bits)) return false;
+  return Number(bits) <= (family === 4 ? 32 : 128);
 }
 
 function str(env: Env, name: string): string | undefined {

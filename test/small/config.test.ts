@@ -26,6 +26,10 @@ test('every bad value names its variable', () => {
   refused({ ADMIN_USERS: 'alice,Bob' }, 'ADMIN_USERS');
   refused({ LOG_LEVEL: 'loud' }, 'LOG_LEVEL');
   refused({ TRUST_PROXY: 'maybe' }, 'TRUST_PROXY');
+  refused({ TRUST_PROXY: 'true' }, 'TRUST_PROXY');
+  refused({ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY');
+  refused({ TRUST_PROXY: '11' }, 'TRUST_PROXY');
+  refused({ METRICS_PORT: '70000' }, 'METRICS_PORT');
   refused({ REDIS_PREFIX: 'has space' }, 'REDIS_PREFIX');
   refused({ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL');
 });
@@ -69,8 +73,11 @@ test('S3_BUCKET puts a cluster\'s photos in an S3-compatible store', () => {
 });
 
 test('lists and flags parse', () => {
-  const c = loadConfig({ ADMIN_USERS: ' alice , bob_2 ', TRUST_PROXY: 'true', PUBLIC_URL: 'https://strobe.example' });
+  const c = loadConfig({ ADMIN_USERS: ' alice , bob_2 ', TRUST_PROXY: '127.0.0.1, 10.0.0.0/8', PUBLIC_URL: 'https://strobe.example' });
   assert.deepEqual([...c.adminUsers], ['alice', 'bob_2']);
-  assert.equal(c.trustProxy, true);
+  assert.deepEqual(c.trustProxy, ['127.0.0.1', '10.0.0.0/8']);
   assert.equal(c.publicUrl?.origin, 'https://strobe.example');
+  assert.equal(loadConfig({ TRUST_PROXY: '2' }).trustProxy, 2);
+  assert.equal(loadConfig({ TRUST_PROXY: 'false' }).trustProxy, false);
+  assert.equal(loadConfig({ METRICS_PORT: '9100' }).metricsPort, 9100);
 });
