@@ -1,7 +1,7 @@
 // The contract of a BlobStore; the S3-compatible store runs it too.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
@@ -32,6 +32,7 @@ export function blobStoreContract(name: string, create: () => Promise<{ store: B
       const { store, dispose } = await create();
       t.after(dispose);
       const file = join(tmpdir(), `strobe-blob-${process.pid}-${Date.now()}.jpg`);
+      t.after(() => rmSync(file, { force: true })); // a store may copy it rather than move it
       writeFileSync(file, 'jpeg bytes');
       const key = keyOf('jpeg bytes', 'jpg');
       await store.put(key, { path: file });
