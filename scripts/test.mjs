@@ -34,8 +34,8 @@ const result = spawnSync(
   { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test', TMPDIR: runTmp } },
 );
 // What the tests left in their temporary folder is a leak worth seeing (the folder goes anyway).
-// tsx keeps its compile cache there (tsx-<uid>): a cache, not a leak.
-const left = readdirSync(runTmp).filter((name) => !name.startsWith('tsx-'));
+// Caches, not leaks: tsx's compile cache and the migrated database template (test/helpers/data-dir.ts).
+const left = readdirSync(runTmp).filter((name) => !name.startsWith('tsx-') && !name.startsWith('strobe-test-template-'));
 if (left.length > 0) console.error(`npm test: the tests left ${left.length} entries in their temporary folder: ${left.slice(0, 10).join(', ')}`);
 cleanUp();
 process.exit(result.status ?? 1);

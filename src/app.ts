@@ -3,6 +3,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
 import fastifyMultipart from '@fastify/multipart';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -34,6 +35,8 @@ import { registerGuards } from './http/guards.js';
 import { healthRoutes } from './http/health.js';
 import { mediaRoutes } from './http/media.js';
 import { metricsRoutes } from './http/metrics.js';
+import { docsContentSecurityPolicy, securityHeaders } from './http/security-headers.js';
+import { requestId } from './http/request-id.js';
 import type { AppInstance } from './http/types.js';
 import { webRoutes } from './http/web.js';
 import { Heartbeat } from './ops/heartbeat.js';
@@ -41,15 +44,12 @@ import { Metrics } from './ops/metrics.js';
 import { JOB_NAMES } from './ports/jobs.js';
 import { registerCoreStreams } from './realtime/core-streams.js';
 import { createRealtime, type Realtime } from './realtime/socket-server.js';
+import { SESSIONS_STREAM } from './realtime/socket-sessions.js';
 import { StreamRegistry } from './realtime/streams.js';
-import type { EventData } from './shared/realtime.js';
 
-const SESSION_TTL_MS = 30 * 24 * 3_600_000;
 const JSON_BODY_LIMIT = 1024 * 1024;
 /** Of the 10 s a draining instance has, running jobs may use this much before they are handed back. */
 const JOB_GRACE_MS = 6_000;
-/** Internal bus stream: sessions that ended, so every instance drops their sockets. No client may watch it. */
-const SESSIONS_STREAM = 'sessions';
 
 export interface Strobe {
   config: Config;
@@ -57,6 +57,8 @@ export interface Strobe {
   app: AppInstance;
   adapters: Adapters;
   realtime: Realtime;
+  /** Served at /metrics, or on METRICS_PORT by the server (see server.ts). */
+  metrics: Metrics;
   /** Stops accepting work, tells clients to reconnect elsewhere, and closes everything. */
   close(): Promise<void>;
 }
@@ -82,7 +84,8 @@ export async function buildStrobe(
     logger,
     bodyLimit: JSON_BODY_LIMIT,
     trustProxy: fastifyTrustProxy(config.trustProxy),
-    requestIdHeader: 'x-request-id',
+    requestIdHeader: false,
+    genReqId: requestId,
     ajv: { customOptions: { coerceTypes: false, verbose: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   // The API speaks JSON only: any other body is refused with 415 instead of failing validation.
@@ -93,7 +96,7 @@ export async function buildStrobe(
     store: adapters.sessions,
     db: adapters.db,
     secret: adapters.sessionSecret,
-    ttlMs: SESSION_TTL_MS,
+    ttlMs: config.sessionTtlMs,
     adminUsers: config.adminUsers,
   });
   const accounts = new AccountsService({ db: adapters.db, sessions, limiter: adapters.limiter, adminUsers: config.adminUsers });
@@ -136,28 +139,27 @@ export async function buildStrobe(
   });
   // The admin page's directory of instances listens to `system` beside the admins' sockets.
   if (roles.web) await realtime.hub.tap('system', (env) => instances.seen(env));
-  // A session's sockets can be on any instance: a logout there reaches them through the bus.
-  if (roles.web) await realtime.hub.tap(SESSIONS_STREAM, (env) => {
-    if (env.type === 'session.ended') realtime.endSession((env.data as EventData['session.ended']).key);
-  });
+  // A session's sockets can be on any instance: a logout or a role change reaches them through the bus.
+  if (roles.web) await realtime.hub.tap(SESSIONS_STREAM, (env) => realtime.sessionEvent(env));
   const endSession = (sid: string) => {
     const key = sessions.key(sid);
     realtime.endSession(key); // this instance's at once, even if the bus is down
     adapters.bus.publish(SESSIONS_STREAM, 'session.ended', { key }).catch((err: unknown) => app.log.warn({ err }, 'could not tell other instances that a session ended'));
   };
 
+  await app.register(fastifyHelmet, securityHeaders(config.publicUrl));
   await app.register(fastifyCookie);
   await app.register(fastifySwagger, {
     openapi: { info: { title: 'Strobe', version: '0.1.0', description: 'Real-time photo sharing and chat.' } },
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: docsContentSecurityPolicy(config.publicUrl) });
   app.setErrorHandler(handleError);
   registerGuards(app, { sessions, publicUrl: config.publicUrl });
-  metricsRoutes(app, metrics);
+  metricsRoutes(app, metrics, { route: config.metricsPort === undefined });
   healthRoutes(app, { health: () => adapters.health(), isDraining: () => draining });
   accountsRoutes(app, {
     accounts,
-    sessionTtlMs: SESSION_TTL_MS,
+    sessionTtlMs: config.sessionTtlMs,
     secureCookies: config.publicUrl ? config.publicUrl.protocol === 'https:' : 'auto',
     onSessionEnded: endSession,
   });
@@ -185,6 +187,7 @@ export async function buildStrobe(
       cities,
       notifications,
       social,
+      scratchDir: adapters.tmpDir,
       log: app.log,
     });
     await adapters.jobs.start();
@@ -198,6 +201,7 @@ export async function buildStrobe(
     app,
     adapters,
     realtime,
+    metrics,
     async close() {
       if (draining) return;
       draining = true; // /readyz answers 503 from now on

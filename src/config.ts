@@ -27,6 +27,8 @@ export interface Config {
   adminUsers: ReadonlySet<string>;
   replayWindowMs: number;
   replayMaxEvents: number;
+  /** How long a session lasts from sign-in (30 days); SESSION_TTL_SECONDS exists for tests of expiry. */
+  sessionTtlMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Where the built browser app is served from. */
   webDir: string;
@@ -93,7 +95,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): Readonly<Config> {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
   }
   const redisPrefix = str(env, 'REDIS_PREFIX') ?? 'strobe:';
-  if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(redisPrefix)) {
+  if (!/^[\w:.-]{1,64}$/.test(redisPrefix)) {
     throw new ConfigError('REDIS_PREFIX', 'must be 1-64 characters of letters, digits and : _ . -');
   }
   return Object.freeze({
@@ -112,6 +114,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): Readonly<Config> {
     adminUsers: new Set(adminUsers),
     replayWindowMs: int(env, 'REPLAY_WINDOW_SECONDS', 120, 1, 86_400) * 1000,
     replayMaxEvents: int(env, 'REPLAY_MAX_EVENTS', 2000, 10, 1_000_000),
+    sessionTtlMs: int(env, 'SESSION_TTL_SECONDS', 30 * 86_400, 1, 365 * 86_400) * 1000,
     logLevel: logLevel as Config['logLevel'],
     webDir: resolve(cwd, str(env, 'WEB_DIR') ?? 'dist/web'),
     s3: s3Config(env, mode),
@@ -135,7 +138,7 @@ function s3Config(env: Env, mode: Mode): S3Config | undefined {
   }
   const endpoint = url(env, 'S3_ENDPOINT', ['http:', 'https:']);
   const region = str(env, 'S3_REGION') ?? 'us-east-1';
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(region)) throw new ConfigError('S3_REGION', `"${region}" is not a region name (letters, digits, - and _)`);
+  if (!/^[\w-]{1,64}$/.test(region)) throw new ConfigError('S3_REGION', `"${region}" is not a region name (letters, digits, - and _)`);
   const accessKeyId = str(env, 'S3_ACCESS_KEY_ID');
   const secretAccessKey = str(env, 'S3_SECRET_ACCESS_KEY');
   // Half a key pair would fall back to the SDK's default credentials and fail far from here.

@@ -38,6 +38,8 @@ export const errors = {
       `Too many requests. Try again in ${Math.max(1, Math.ceil(retryAfterMs / 1000))} s.`,
       Math.max(1, Math.ceil(retryAfterMs / 1000)),
     ),
+  /** RATE_LIMITED whose message says which limit it is and what the person can do about it. */
+  rateLimitedWith: (retryAfterMs: number, message: string) => new AppError('RATE_LIMITED', 429, message, Math.max(1, Math.ceil(retryAfterMs / 1000))),
   unavailable: (message = 'A service Strobe depends on is unavailable.') => new AppError('UNAVAILABLE', 503, message, 5),
   internal: () => new AppError('INTERNAL', 500, 'Something went wrong on our side.'),
 } as const;

@@ -1,6 +1,7 @@
 // The `strobe` command.
 import { parseArgs } from 'node:util';
 import { openAdapters } from './adapters/index.js';
+import { DataDirBusyError } from './adapters/db/pglite.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { JOB_NAMES } from './ports/jobs.js';
 import { serve } from './server.js';
@@ -15,6 +16,11 @@ Commands:
   worker     run the worker role: background jobs (cluster mode)
                --queues <a,b>     only these jobs, e.g. photo.resize (all by default)
   migrate    bring the database schema up to date (idempotent)
+  admin      manage admins from this machine (embedded mode: stop Strobe first)
+               create <username>  a new admin account; its password is STROBE_ADMIN_PASSWORD,
+                                  else asked for on a terminal, else generated and shown once
+               grant <username>   make an existing account an admin
+               revoke <username>  take the role away; its open connections reconnect without it
   cluster    a local cluster on PORT: web instances and workers behind HAProxy (cluster mode)
                --web <n>          web instances (2)
                --workers <n>      workers (1)
@@ -71,6 +77,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'cluster':
       return cluster(config, values);
+    case 'admin':
+      return admin(config, positionals.slice(1));
     case 'migrate': {
       const adapters = await openAdapters(config);
       await adapters.close();
@@ -81,6 +89,18 @@ async function main(argv: string[]): Promise<number> {
       console.error(`strobe: unknown command "${command}"\n\n${HELP}`);
       return 2;
   }
+}
+
+async function admin(config: Config, args: string[]): Promise<number> {
+  const { runAdmin, askHiddenOnTerminal } = await import('./features/accounts/admin.cli.js');
+  return runAdmin(args, {
+    config,
+    env: process.env,
+    open: (c) => openAdapters(c, { log: { warn: (_obj, msg) => console.error(`strobe: warning: ${msg}`), error: (_obj, msg) => console.error(`strobe: ${msg}`) } }),
+    out: (line) => console.log(line),
+    err: (line) => console.error(line),
+    askHidden: process.stdin.isTTY ? askHiddenOnTerminal : undefined,
+  });
 }
 
 function parseQueues(raw: string | boolean | undefined): string[] | undefined {
@@ -165,7 +185,7 @@ async function demo(values: Values): Promise<number> {
   const abort = new AbortController();
   process.once('SIGINT', () => abort.abort());
   process.once('SIGTERM', () => abort.abort());
-  const { runDemo } = await import('./demo/demo.js');
+  const { runDemo, DemoRefused } = await import('./demo/demo.js');
   try {
     await runDemo(
       {
@@ -180,6 +200,10 @@ async function demo(values: Values): Promise<number> {
       abort.signal,
     );
   } catch (err) {
+    if (err instanceof DemoRefused) {
+      console.error(`strobe demo: ${err.message}`);
+      return 1;
+    }
     if ((err as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED') {
       console.error(`strobe demo: nothing answers at ${url}. Start Strobe first (npm start), or pass --url.`);
       return 1;
@@ -197,6 +221,10 @@ main(process.argv.slice(2)).then(
     if (err instanceof ConfigError) {
       console.error(`strobe: configuration error: ${err.message}`);
       process.exit(78);
+    }
+    if (err instanceof DataDirBusyError) {
+      console.error(`strobe: ${err.message}`);
+      process.exit(1);
     }
     console.error('strobe: failed to start:', err);
     process.exit(1);

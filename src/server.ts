@@ -1,6 +1,7 @@
 // Runs a Strobe instance: listens, and drains on SIGTERM/SIGINT within 10 s.
 import type { Config } from './config.js';
 import { buildStrobe, type Roles } from './app.js';
+import { serveMetrics, type MetricsServer } from './http/metrics.js';
 
 const DRAIN_DEADLINE_MS = 10_000;
 
@@ -8,11 +9,15 @@ export async function serve(config: Config, roles: Roles = { web: true, worker: 
   const strobe = await buildStrobe(config, { level: config.logLevel }, roles);
   const { app } = strobe;
   let port: number | undefined;
+  let metricsServer: MetricsServer | undefined;
   if (roles.web) {
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     port = typeof address === 'object' && address ? address.port : config.port;
-    app.log.info({ instance: strobe.instanceId, mode: config.mode, port, roles }, `Strobe is up: http://localhost:${port}`);
+    if (config.metricsPort !== undefined) {
+      metricsServer = await serveMetrics(strobe.metrics, { port: config.metricsPort, host: config.host, log: app.log });
+    }
+    app.log.info({ instance: strobe.instanceId, mode: config.mode, port, metricsPort: metricsServer?.port, roles }, `Strobe is up: http://localhost:${port}`);
   } else {
     app.log.info({ instance: strobe.instanceId, mode: config.mode, roles }, 'Strobe worker is up');
   }
@@ -29,7 +34,7 @@ export async function serve(config: Config, roles: Roles = { web: true, worker: 
       process.exit(1);
     }, DRAIN_DEADLINE_MS);
     deadline.unref();
-    strobe.close().then(
+    Promise.all([strobe.close(), metricsServer?.close()]).then(
       () => process.exit(0),
       (err: unknown) => {
         app.log.error({ err }, 'drain failed');

@@ -4,7 +4,7 @@
 
 export type HealthCheck = () => Promise<void>;
 
-/** 'ok', or 'down: <reason>'. */
+/** 'ok', or 'down: <reason>'. The reason is for the logs: /readyz answers "down" (see http/health.ts). */
 export type HealthReport = Record<string, string>;
 
 export const CHECK_TIMEOUT_MS = 1_000;

@@ -1,9 +1,9 @@
 // Picks the implementation of each port from the configuration. This is the only place that knows
 // which deployment is running.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Config } from '../config.js';
+import { ConfigError, type Config } from '../config.js';
 import type { BlobStore } from '../ports/blobs.js';
 import type { RealtimeBus } from '../ports/bus.js';
 import type { Db } from '../ports/db.js';
@@ -53,7 +53,14 @@ export async function openAdapters(config: Config, opts: AdapterOptions = {}): P
 
 async function openEmbeddedAdapters(config: Config, opts: AdapterOptions): Promise<Adapters> {
   const db = await openPglite(join(config.dataDir, 'db'));
-  await migrate(db);
+  let sessionSecret: string;
+  try {
+    sessionSecret = config.sessionSecret ?? embeddedSecret(config.dataDir, opts.log);
+    await migrate(db);
+  } catch (err) {
+    await db.close(); // and with it the data dir's lock
+    throw err;
+  }
   const sessions = new DbSessionStore(db);
   const bus = new MemoryBus({ windowMs: config.replayWindowMs, maxEvents: config.replayMaxEvents });
   const presence = new MemoryPresence();
@@ -73,7 +80,7 @@ async function openEmbeddedAdapters(config: Config, opts: AdapterOptions): Promi
     media: new FsBlobStore(join(config.dataDir, 'media')),
     uploads: new FsBlobStore(join(config.dataDir, 'uploads')),
     tmpDir,
-    sessionSecret: config.sessionSecret ?? embeddedSecret(config.dataDir),
+    sessionSecret,
     health: () => runChecks({ database: () => db.ping() }),
     async close() {
       await jobs.stop();
@@ -85,15 +92,38 @@ async function openEmbeddedAdapters(config: Config, opts: AdapterOptions): Promi
   };
 }
 
-/** One process needs no shared secret from the operator: it keeps its own beside the data. */
-function embeddedSecret(dataDir: string): string {
+/** As SESSION_SECRET requires. */
+const MIN_SECRET_LENGTH = 32;
+
+/**
+ * One process needs no shared secret from the operator: it keeps its own beside the data. Callers
+ * hold the data dir's lock (see db/pglite.ts), so no other process writes the file meanwhile.
+ */
+export function embeddedSecret(dataDir: string, log?: AdapterOptions['log']): string {
   const file = join(dataDir, 'session-secret');
+  let stored: string | undefined;
   try {
-    return readFileSync(file, 'utf8').trim();
-  } catch {
-    mkdirSync(dataDir, { recursive: true });
-    const secret = randomBytes(32).toString('base64url');
-    writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
-    return secret;
+    stored = readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
+  if (stored !== undefined && stored.length >= MIN_SECRET_LENGTH) return stored;
+  if (stored) {
+    // Someone wrote it by hand: replacing it would sign everyone out without their knowing why.
+    throw new ConfigError(file, `holds a session secret of ${stored.length} characters, and at least ${MIN_SECRET_LENGTH} are needed: put a longer one there (openssl rand -base64 32), or delete the file to have one generated (which signs everyone out)`);
+  }
+  // An empty file (a crash while an older version wrote it, a disk that filled up) would key every
+  // session with the empty string.
+  if (stored === '') log?.warn({ file }, 'the session secret file was empty: generated a new one, so everyone has to sign in again');
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  // Whole or not at all: a crash mid-write leaves the old file (or none), never a truncated secret.
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, secret + '\n', { mode: 0o600, flush: true });
+    renameSync(tmp, file);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+  return secret;
 }

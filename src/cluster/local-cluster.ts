@@ -128,7 +128,9 @@ export class LocalCluster {
   private childEnv(extra: Record<string, string>): Record<string, string | undefined> {
     // Instances are reached through the balancer only. It replaces any X-Forwarded-For with the
     // address it saw, and it connects from 127.0.0.1: that is the one hop the instances trust.
-    return { ...this.opts.env, HOST: '127.0.0.1', TRUST_PROXY: '127.0.0.1', ...extra };
+    // Every instance would want the one METRICS_PORT: each serves /metrics on its own port instead.
+    const { METRICS_PORT: _oneMetricsPort, ...env } = this.opts.env;
+    return { ...env, HOST: '127.0.0.1', TRUST_PROXY: '127.0.0.1', ...extra };
   }
 
   /** Spawns the instance and resolves once it says it is up. */

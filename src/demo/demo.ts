@@ -26,6 +26,11 @@ export const DEMO_PASSWORD = 'strobe-demo-password';
 const CAPTIONS = ['Golden hour', 'Walking home', 'Sunday market', 'Rooftops', 'Blue hour', 'Found this corner', 'Street colours', 'Morning light', 'After the rain', 'Lights coming on'];
 const CHAT = ['Anyone out shooting today?', 'That last one from {city} is lovely', '/me waves', 'The light is perfect right now', 'Uploading a few more', 'Which lens was that?'];
 
+/** GET /api/instance. */
+interface InstanceInfo {
+  hasAdmin: boolean;
+}
+
 interface DemoUser {
   user: PublicUser;
   client: DemoClient;
@@ -34,9 +39,18 @@ interface DemoUser {
   socket?: Socket<ServerToClientEvents, ClientToServerEvents>;
 }
 
+/** The demo will not run against this instance; the message says what to do instead. */
+export class DemoRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DemoRefused';
+  }
+}
+
 export async function runDemo(opts: DemoOptions, signal: AbortSignal): Promise<void> {
   const random = seeded(opts.seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+  await requireAdmin(opts);
   const users = await signUp(opts);
   await followSomeone(users, random, opts);
   for (const u of users.slice(0, 3)) u.socket = await joinChat(opts.url, u);
@@ -71,6 +85,22 @@ export async function runDemo(opts: DemoOptions, signal: AbortSignal): Promise<v
   }
 }
 
+/**
+ * On an instance with no admin, the first account registered from its machine becomes one, and
+ * the demo runs on that machine with a published password: it must never take that seat.
+ */
+async function requireAdmin(opts: DemoOptions): Promise<void> {
+  const res = await new DemoClient(opts.url).json<InstanceInfo & ApiErrorBody>('GET', '/api/instance');
+  if (res.status !== 200 || typeof res.body?.hasAdmin !== 'boolean') {
+    throw new DemoRefused(`${opts.url} did not say whether it has an admin (GET /api/instance: ${res.status}); is it a Strobe of this version?`);
+  }
+  if (!res.body.hasAdmin) {
+    throw new DemoRefused(
+      'this Strobe has no admin yet, and a demo user must not become it. Register your own account first, in a browser on the machine Strobe runs on (it becomes the admin), or run `strobe admin create USERNAME` there; then start the demo again.',
+    );
+  }
+}
+
 async function signUp(opts: DemoOptions): Promise<DemoUser[]> {
   const users: DemoUser[] = [];
   for (const name of NAMES.slice(0, opts.users)) {
@@ -79,6 +109,10 @@ async function signUp(opts: DemoOptions): Promise<DemoUser[]> {
     let res = await client.json<{ user: PublicUser } & ApiErrorBody>('POST', '/api/auth/register', { username, password: DEMO_PASSWORD });
     if (res.status === 409) res = await client.json('POST', '/api/auth/login', { username, password: DEMO_PASSWORD });
     if (res.status >= 300) throw new Error(`demo: cannot sign in ${username}: ${res.status} ${res.body?.error?.message ?? ''}`);
+    // Anyone can sign in as a demo user: one that is an admin would hand the instance to them.
+    if (res.body.user.isAdmin) {
+      throw new DemoRefused(`${username} is an admin of this Strobe, and its password is public: revoke it (\`strobe admin revoke ${username}\`, and take it out of ADMIN_USERS), then start the demo again.`);
+    }
     users.push({ user: res.body.user, client, pausedUntil: 0 });
   }
   return users;

@@ -2,10 +2,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
-import { errorBody, errors } from '../errors.js';
+import { errors } from '../errors.js';
+import { sendError } from './error-handler.js';
 import type { AppInstance } from './types.js';
 
-const NOT_APP_ROUTES = /^\/(api|media|socket\.io|docs)(\/|$)/;
+const NOT_APP_ROUTES = /^\/(?:api|media|socket\.io|docs|metrics)(?:\/|$)/;
 
 export async function webRoutes(app: AppInstance, webDir: string): Promise<void> {
   const built = existsSync(join(webDir, 'index.html'));
@@ -25,14 +26,23 @@ export async function webRoutes(app: AppInstance, webDir: string): Promise<void>
     app.log.warn({ webDir }, 'the browser app is not built: run `npm run build`');
   }
 
-  app.setNotFoundHandler((req, reply) => {
-    const path = req.url.split('?')[0] ?? '/';
+  app.setNotFoundHandler(async (req, reply) => {
+    const query = req.url.indexOf('?');
+    const path = query === -1 ? req.url : req.url.slice(0, query);
     // App routes never contain a dot; a missing file (a stale /assets/ link) must 404, not get HTML.
-    const isAppRoute = !NOT_APP_ROUTES.test(path) && !/\.[^/]*$/.test(path);
+    const isAppRoute = !NOT_APP_ROUTES.test(path) && !lastSegment(path).includes('.');
     if ((req.method === 'GET' || req.method === 'HEAD') && isAppRoute) {
       if (built) return reply.header('cache-control', 'no-cache').sendFile('index.html');
       return reply.type('text/plain').send('Strobe: the browser app is not built. Run `npm run build`, then restart.');
     }
-    return reply.code(404).send(errorBody(errors.notFound(`${req.method} ${path.slice(0, 100)}`)));
+    return sendError(req, reply, errors.notFound(`${req.method} ${path.slice(0, 100)}`));
   });
+}
+
+/**
+ * What follows the last slash. Plain string search, not a regex: the path is the client's, and a
+ * pattern like `/\.[^/]*$/` backtracks quadratically over a long run of dots before a slash.
+ */
+function lastSegment(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
 }

@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 export const BLOB_EXTENSIONS = ['jpg', 'png', 'webp', 'avif', 'gif'] as const;
 export type BlobExtension = (typeof BLOB_EXTENSIONS)[number];
 
-const KEY = /^[0-9a-f]{64}\.(jpg|png|webp|avif|gif)$/;
+const KEY = /^[0-9a-f]{64}\.(?:jpg|png|webp|avif|gif)$/;
 
 export function blobKey(sha256Hex: string, ext: BlobExtension): string {
   const key = `${sha256Hex}.${ext}`;

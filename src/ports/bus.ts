@@ -12,8 +12,18 @@ export interface Replay {
   head: string | undefined;
 }
 
+export interface PublishOptions {
+  /**
+   * Delivered live but never kept in the replay history (presence notices, as Centrifugo treats
+   * join/leave): a flood of them cannot push real events out of the capped history. It still takes
+   * the stream's next offset, above everything before it and below everything after, so a client
+   * that resumes from it is replayed exactly the durable events that followed.
+   */
+  volatile?: boolean;
+}
+
 export interface RealtimeBus {
-  publish<T extends EventType>(stream: string, type: T, data: EventData[T]): Promise<Envelope<T>>;
+  publish<T extends EventType>(stream: string, type: T, data: EventData[T], opts?: PublishOptions): Promise<Envelope<T>>;
   /** The same event on many streams (a fan-out), in as few round trips as the backend allows. */
   publishMany<T extends EventType>(streams: readonly string[], type: T, data: EventData[T]): Promise<void>;
   /** Starts delivering the stream's events to the handler; resolves once delivery is guaranteed. */

@@ -10,6 +10,7 @@ export interface SessionStore {
   /** Stores a new session under the given (already secret) id. */
   create(sid: string, userId: string, ttlMs: number): Promise<void>;
   get(sid: string): Promise<SessionRecord | null>;
-  destroy(sid: string): Promise<void>;
+  /** True when a live session was there to destroy: only then has anyone to be told that it ended. */
+  destroy(sid: string): Promise<boolean>;
   close?(): Promise<void>;
 }

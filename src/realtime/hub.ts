@@ -5,7 +5,9 @@
 //   never misses one;
 // - fan-out: each event is encoded once per instance (a Socket.IO room broadcast), whatever the
 //   number of receivers;
-// - back-pressure: a socket whose send queue passes a cap is cut off, and resumes with `since`.
+// - back-pressure: a socket whose send queue passes a cap is cut off, and resumes with `since`;
+//   replies and replays count toward the cap like live events, since a client that asks for
+//   replays and never reads would otherwise make us buffer them without bound.
 // It also lets in-process listeners (taps) watch a stream, since it is the bus's one handler.
 import type { Replay, RealtimeBus } from '../ports/bus.js';
 import type { Envelope } from '../shared/realtime.js';
@@ -51,6 +53,12 @@ function remove(entry: Entry, field: 'live' | 'pending' | 'catchingUp' | 'taps',
   if (!collection?.delete(key)) return false;
   if (collection.size === 0) entry[field] = undefined;
   return true;
+}
+
+/** The parts of Engine.IO's socket that say how much waits to be sent. */
+interface EngineConn {
+  writeBuffer?: { data?: string | { byteLength: number } }[];
+  transport?: { socket?: { bufferedAmount?: number; readyState?: number } };
 }
 
 export type SubscribeResult = Pick<Replay, 'recovered' | 'head'> & { missed: Envelope[] };
@@ -102,6 +110,9 @@ export class Hub {
     const missed = replay.events.map((e) => this.outward(e, entry));
     reply({ recovered: replay.recovered, missed, head: replay.head });
     for (const env of missed) this.opts.onDelivered?.(env, 1, false);
+    if (this.enforceBacklog(socket)) return false;
+    // Volatile events are not in the replay: one that `last` passes is skipped, and the client's
+    // refetch after this reply shows its effect (it was published before the reply was sent).
     let last = missed.at(-1)?.offset ?? (replay.recovered ? since : replay.head);
     for (const env of buffer) {
       if (last !== undefined && compareOffsets(env.offset, last) <= 0) continue;
@@ -109,6 +120,7 @@ export class Hub {
       this.opts.onDelivered?.(env, 1, false);
       last = env.offset;
     }
+    if (buffer.length > 0 && this.enforceBacklog(socket)) return false;
     remove(entry, 'pending', socket);
     (entry.catchingUp ??= new Map()).set(socket, last);
     return true;
@@ -197,7 +209,8 @@ export class Hub {
     let receivers = entry.live?.size ?? 0;
     if (receivers > 0) this.io.to(entry.room).emit('event', out);
     for (const [socket, sent] of entry.catchingUp ?? []) {
-      if (sent !== undefined && compareOffsets(env.offset, sent) <= 0) continue; // in its replay already
+      // In its replay already; or volatile, published before the reply, and the client's refetch covers it.
+      if (sent !== undefined && compareOffsets(env.offset, sent) <= 0) continue;
       // The feed is past what the socket was sent, and it keeps its order: from now on the room.
       socket.emit('event', out);
       receivers++;
@@ -212,18 +225,38 @@ export class Hub {
     return env.stream === entry.publicName ? env : { ...env, stream: entry.publicName };
   }
 
-  private isSlow(socket: AppSocket): boolean {
-    const conn = socket.conn as unknown as { writeBuffer?: unknown[]; transport?: { socket?: { bufferedAmount?: number } } };
-    return (
-      (conn.writeBuffer?.length ?? 0) > this.opts.maxQueuedPackets ||
-      (conn.transport?.socket?.bufferedAmount ?? 0) > this.opts.maxBufferedBytes
-    );
+  /**
+   * Cuts the socket off, as a live event does a slow one, if what waits to be sent to it is past
+   * the cap; for after a reply or a replay, where one packet can be megabytes, so the queue is
+   * weighed in bytes. True when the socket is on its way out (cut off now or before): nothing more
+   * should be sent to it.
+   */
+  enforceBacklog(socket: AppSocket): boolean {
+    const ws = (socket.conn as unknown as EngineConn).transport?.socket;
+    if (socket.conn.readyState !== 'open' || (ws?.readyState !== undefined && ws.readyState !== 1)) return true;
+    if (!this.isSlow(socket, true)) return false;
+    for (const busName of socket.data.streams.values()) {
+      const entry = this.entries.get(busName);
+      if (entry) this.detach(socket, entry);
+    }
+    this.opts.onSlowClient?.(socket);
+    this.dropTransport(socket);
+    return true;
   }
 
   /**
-   * Drops the connection as a lost transport (not a server disconnect), so the client reconnects
-   * by itself and resumes from its last offset instead of us buffering for it without bound.
+   * Live events are small and many, so counting the queued packets is enough and cheap for every
+   * receiver; `weigh` also sums their bytes, for when one packet may be a whole replay.
    */
+  private isSlow(socket: AppSocket, weigh = false): boolean {
+    const conn = socket.conn as unknown as EngineConn;
+    const queued = conn.writeBuffer ?? [];
+    if (queued.length > this.opts.maxQueuedPackets) return true;
+    let bytes = conn.transport?.socket?.bufferedAmount ?? 0;
+    if (weigh) for (const packet of queued) bytes += typeof packet.data === 'string' ? packet.data.length : (packet.data?.byteLength ?? 0);
+    return bytes > this.opts.maxBufferedBytes;
+  }
+
   /**
    * Live delivery may have skipped events: every watching client reconnects and resumes from its
    * own last offset, which replays the gap, or says `recovered: false` when the history is gone.
@@ -238,13 +271,22 @@ export class Hub {
     for (const socket of sockets) this.dropTransport(socket);
   }
 
+  /**
+   * Drops the connection as a lost transport (not a server disconnect), so the client reconnects
+   * by itself and resumes from its last offset instead of us buffering for it without bound.
+   */
   private cutOff(socket: AppSocket, entry: Entry): void {
+    this.detach(socket, entry);
+    this.opts.onSlowClient?.(socket);
+    this.dropTransport(socket);
+  }
+
+  /** Stops sending the stream to a socket being dropped; its disconnect unsubscribes it for good. */
+  private detach(socket: AppSocket, entry: Entry): void {
     remove(entry, 'live', socket);
     remove(entry, 'pending', socket);
     remove(entry, 'catchingUp', socket);
     void socket.leave(entry.room);
-    this.opts.onSlowClient?.(socket);
-    this.dropTransport(socket);
   }
 
   /** A lost transport, not a server disconnect: socket.io-client reconnects by itself. */

@@ -9,13 +9,21 @@ import type { ChatService } from '../features/chat/chat.service.js';
 import { SESSION_COOKIE, type Sessions } from '../features/accounts/sessions.js';
 import { isCrossSite } from '../http/origin.js';
 import type { RealtimeBus } from '../ports/bus.js';
-import type { AckError } from '../shared/realtime.js';
+import type { AckError, Envelope } from '../shared/realtime.js';
 import { Hub, type HubOptions } from './hub.js';
 import { isOffset } from './offsets.js';
+import { SocketSessions, sweepIntervalMs } from './socket-sessions.js';
 import type { StreamRegistry } from './streams.js';
 import type { AppServer, AppSocket } from './types.js';
 
 export const MAX_STREAMS_PER_SOCKET = 200;
+
+/**
+ * Subscribe and unsubscribe requests per socket: a burst big enough for a page that resubscribes
+ * every stream it shows after a reconnect, then one more every `everyMs`. Each subscribe can cost a
+ * replay of thousands of events; a socket lives on one instance, so the budget lives on it too.
+ */
+export const STREAM_REQUESTS = { burst: 40, everyMs: 200 } as const;
 
 export interface RealtimeDeps {
   bus: RealtimeBus;
@@ -32,6 +40,8 @@ export interface Realtime {
   hub: Hub;
   /** Disconnects this instance's sockets opened with the session of this store key (logout, re-login). */
   endSession(key: string): void;
+  /** An event of the internal `sessions` bus stream: a session ended, or a user's rights changed. */
+  sessionEvent(env: Envelope): void;
   close(): Promise<void>;
 }
 
@@ -50,14 +60,17 @@ export function createRealtime(http: HttpServer, deps: RealtimeDeps): Realtime {
     ...deps.hub,
     onSlowClient: (s) => log.warn({ socket: s.id, user: s.data.viewer?.id }, 'cut off a slow realtime client'),
   });
+  const socketSessions = new SocketSessions(io, sweepIntervalMs(sessions.ttlMs));
+  socketSessions.start();
   io.use((socket, next) => {
     const sid = fastifyCookie.parse(socket.request.headers.cookie ?? '')[SESSION_COOKIE];
     sessions
-      .viewer(sid)
-      .then((viewer) => {
-        socket.data.viewer = viewer;
+      .session(sid)
+      .then((session) => {
+        socket.data.viewer = session?.viewer ?? null;
         socket.data.streams = new Map();
-        socket.data.sessionKey = viewer && sid ? sessions.key(sid) : null;
+        socket.data.sessionKey = session?.key ?? null;
+        socket.data.sessionExpiresAt = session?.expiresAt ?? null;
         next();
       })
       .catch((err: unknown) => {
@@ -70,8 +83,9 @@ export function createRealtime(http: HttpServer, deps: RealtimeDeps): Realtime {
     const serially = serializer();
 
     socket.on('subscribe', (req, ack) =>
-      answer(socket, req, ack, (reply) =>
-        serially(streamKey(req), async () => {
+      answer(socket, req, ack, async (reply) => {
+        spendStreamBudget(socket);
+        await serially(streamKey(req), async () => {
           const { stream, since } = (isObject(req) ? req : {}) as { stream?: unknown; since?: unknown };
           if (since !== undefined && since !== null && !isOffset(since)) throw errors.badRequest('`since` must be an offset from a previous event.');
           const { stream: resolved, kind, arg } = await streams.resolve(stream, socket.data.viewer);
@@ -84,19 +98,20 @@ export function createRealtime(http: HttpServer, deps: RealtimeDeps): Realtime {
           await kind.onJoined?.(socket, arg);
           // A disconnect that landed while joining already ran its leave hook: undo the join.
           if (!socket.connected) await left(socket, resolved.publicName);
-        }),
-      ),
+        });
+      }),
     );
 
     socket.on('unsubscribe', (req, ack) =>
-      answer(socket, req, ack, (reply) =>
-        serially(streamKey(req), async () => {
+      answer(socket, req, ack, async (reply) => {
+        spendStreamBudget(socket);
+        await serially(streamKey(req), async () => {
           const name = isObject(req) ? (req as { stream?: unknown }).stream : undefined;
           if (typeof name !== 'string') throw errors.badRequest('`stream` must be a stream name.');
           if (hub.unsubscribe(socket, name)) await left(socket, name);
           reply({ ok: true });
-        }),
-      ),
+        });
+      }),
     );
 
     socket.on('chat:send', (req, ack) =>
@@ -128,6 +143,7 @@ export function createRealtime(http: HttpServer, deps: RealtimeDeps): Realtime {
     // `emit('subscribe', cb)` puts the callback first: answer it rather than leave the client waiting.
     if (typeof req === 'function' && ack === undefined) {
       (req as (res: AckError) => void)({ ok: false, error: { code: 'BAD_REQUEST', message: 'The request needs a payload object.' } });
+      hub.enforceBacklog(socket);
       return;
     }
     if (typeof ack !== 'function') return;
@@ -136,6 +152,8 @@ export function createRealtime(http: HttpServer, deps: RealtimeDeps): Realtime {
       if (replied) return;
       replied = true;
       (ack as (res: R | AckError) => void)(res);
+      // A client can ask and never read: what we answer counts toward its send queue's cap too.
+      hub.enforceBacklog(socket);
     };
     run(reply).catch((err: unknown) => {
       if (!(err instanceof AppError)) log.error({ err, socket: socket.id }, 'realtime request failed');
@@ -147,12 +165,10 @@ export function createRealtime(http: HttpServer, deps: RealtimeDeps): Realtime {
   return {
     io,
     hub,
-    // A scan on logout rather than a room per session: a room costs every socket ~250 bytes, and a
-    // logout walks this instance's sockets once (rooms are per instance too).
-    endSession(key) {
-      for (const socket of io.of('/').sockets.values()) if (socket.data.sessionKey === key) socket.disconnect(true);
-    },
+    endSession: (key) => socketSessions.endSession(key),
+    sessionEvent: (env) => socketSessions.handle(env),
     async close() {
+      socketSessions.stop();
       await io.close();
     },
   };
@@ -178,6 +194,21 @@ function serializer() {
     });
     return next;
   };
+}
+
+/**
+ * Takes one subscribe/unsubscribe request from the socket's budget, or refuses it. GCRA: the one
+ * number kept is when the budget will be whole again; each request pushes it `everyMs` later, and
+ * a request that would push it more than a whole burst ahead is refused (and spends nothing).
+ */
+function spendStreamBudget(socket: AppSocket, now = Date.now()): void {
+  const { burst, everyMs } = STREAM_REQUESTS;
+  const next = Math.max(socket.data.streamBudgetAt ?? now, now) + everyMs;
+  const over = next - now - burst * everyMs;
+  if (over > 0) {
+    throw errors.rateLimitedWith(over, `Too many subscribe requests on this connection. Try again in ${Math.ceil(over / 1000)} s.`);
+  }
+  socket.data.streamBudgetAt = next;
 }
 
 function streamKey(req: unknown): string {

@@ -37,6 +37,11 @@ export interface EventData {
   'instance.stats': InstanceStats;
   /** Internal, on the `sessions` stream (no client may watch it): every instance drops that session's sockets. */
   'session.ended': { key: string };
+  /**
+   * Internal, on the `sessions` stream: the user's rights changed (admin granted or revoked), so every
+   * instance drops the transports of their sockets, which reconnect with the fresh rights.
+   */
+  'user.changed': { userId: string };
 }
 export type EventType = keyof EventData;
 

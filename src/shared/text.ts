@@ -5,6 +5,18 @@
 // C0 and C1 controls except \t and \n, plus DEL and the bidi overrides that can disguise text.
 const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
 
+/**
+ * Invisible characters that hide or reorder text: zero-width space and non-joiner, the
+ * left-to-right and right-to-left marks, the Arabic letter mark, the byte order mark, and the
+ * zero-width joiner, except where it joins two emoji into one (👨‍👩‍👧, 🏳️‍🌈, 👩🏽‍💻), which
+ * the first alternative keeps. Each match is a few code points long, so the scan stays linear.
+ */
+const INVISIBLE = /(\p{Extended_Pictographic}\p{Emoji_Modifier}?\uFE0F?\u200D)(?=\p{Extended_Pictographic})|[\u061C\u200B-\u200F\uFEFF]/gu;
+
 export function sanitizeText(raw: string): string {
-  return raw.replace(/\r\n?/g, '\n').replace(CONTROL, '').trim();
+  return raw
+    .replace(/\r\n?/g, '\n')
+    .replace(CONTROL, '')
+    .replace(INVISIBLE, (_match, joined: string | undefined) => joined ?? '')
+    .trim();
 }

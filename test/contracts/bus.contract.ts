@@ -124,6 +124,20 @@ export function busContract(
       assert.deepEqual([r.recovered, r.events.length], [true, 0]);
     });
 
+    test('a volatile event on a quiet stream does not refuse an offset it would have taken before', async (t) => {
+      const bus = await create(defaults);
+      t.after(() => bus.close());
+      const marker = await bus.publish(uniq(), 'chat.message', msg(0));
+      const quiet = uniq();
+      const v = await bus.publish(quiet, 'presence.joined', { user: { id: '1', username: 'u' } }, { volatile: true });
+      const r = await bus.replay(quiet, marker.offset);
+      assert.deepEqual([r.recovered, r.events.length], [true, 0]);
+      const d = await bus.publish(quiet, 'chat.message', msg(1));
+      const later = await bus.replay(quiet, marker.offset);
+      assert.deepEqual([later.recovered, later.events.map((e) => e.offset)], [true, [d.offset]]);
+      assert.ok(compareOffsets(d.offset, v.offset) > 0);
+    });
+
     test('never a partial replay: past the count cap the answer is recovered: false', async (t) => {
       const bus = await create({ windowMs: 60_000, maxEvents: 10 });
       t.after(() => bus.close());
@@ -158,6 +172,86 @@ export function busContract(
       await bus.publish(stream, 'chat.message', msg(0));
       assert.equal((await bus.replay(stream, '1000-0')).recovered, false);
       assert.equal((await bus.replay(stream, `${Date.now() + 3_600_000}-0`)).recovered, false);
+    });
+
+    test('volatile events are delivered live in order with the others, and never replayed or counted in history', async (t) => {
+      const bus = await create({ windowMs: 60_000, maxEvents: 10 });
+      t.after(() => bus.close());
+      const got = collector(bus);
+      const stream = uniq();
+      await bus.listen(stream);
+      const durable: Envelope[] = [];
+      const all: Envelope[] = [];
+      const message = async (i: number) => {
+        const env = await bus.publish(stream, 'chat.message', msg(i));
+        durable.push(env);
+        all.push(env);
+      };
+      for (let i = 0; i < 5; i++) await message(i);
+      // Five times the history's cap: stored, they would push every message out.
+      for (let i = 0; i < 50; i++) all.push(await bus.publish(stream, 'presence.joined', { user: { id: String(i), username: `u${i}` } }, { volatile: true }));
+      await message(5);
+      for (let i = 1; i < all.length; i++) assert.ok(compareOffsets(all[i]!.offset, all[i - 1]!.offset) > 0, `${all[i]!.offset} after ${all[i - 1]!.offset}`);
+      assert.deepEqual(all[7]!.data, { user: { id: '2', username: 'u2' } });
+      await got.until(all.length);
+      assert.deepEqual(got.seen.map((e) => e.offset), all.map((e) => e.offset), 'every event, live, in offset order');
+
+      const r = await bus.replay(stream, durable[0]!.offset);
+      assert.equal(r.recovered, true, 'the messages are all still there');
+      assert.deepEqual(r.events.map((e) => e.offset), durable.slice(1).map((e) => e.offset));
+      assert.equal(r.head, durable.at(-1)!.offset);
+    });
+
+    test('a resume from a volatile offset is replayed exactly the durable events after it', async (t) => {
+      const bus = await create(defaults);
+      t.after(() => bus.close());
+      const stream = uniq();
+      const user = { user: { id: '1', username: 'u' } };
+      const d0 = await bus.publish(stream, 'chat.message', msg(0));
+      const v1 = await bus.publish(stream, 'presence.joined', user, { volatile: true });
+      const d2 = await bus.publish(stream, 'chat.message', msg(2));
+      const v3 = await bus.publish(stream, 'presence.left', user, { volatile: true });
+      await bus.publishMany([stream], 'chat.message', msg(4));
+      const d5 = await bus.publish(stream, 'chat.message', msg(5));
+      assert.ok(compareOffsets(v1.offset, d0.offset) > 0 && compareOffsets(d2.offset, v1.offset) > 0);
+
+      const fromV1 = await bus.replay(stream, v1.offset);
+      assert.equal(fromV1.recovered, true);
+      assert.deepEqual(fromV1.events.map((e) => e.data), [msg(2), msg(4), msg(5)]);
+      assert.equal(fromV1.events[0]!.offset, d2.offset);
+      const fromV3 = await bus.replay(stream, v3.offset);
+      assert.equal(fromV3.recovered, true);
+      assert.deepEqual(fromV3.events.map((e) => e.data), [msg(4), msg(5)]);
+      assert.ok(compareOffsets(fromV3.events[0]!.offset, v3.offset) > 0, 'a fan-out after a volatile event is above it');
+      assert.equal(fromV3.head, d5.offset);
+
+      // A stream that never had a durable event.
+      const fresh = uniq();
+      const v = await bus.publish(fresh, 'presence.joined', user, { volatile: true });
+      assert.deepEqual(await bus.replay(fresh, v.offset), { recovered: true, events: [], head: undefined });
+      const d = await bus.publish(fresh, 'chat.message', msg(9));
+      assert.ok(compareOffsets(d.offset, v.offset) > 0);
+      const r = await bus.replay(fresh, v.offset);
+      assert.deepEqual([r.recovered, r.events.map((e) => e.offset)], [true, [d.offset]]);
+    });
+
+    test('a volatile event on a stream whose history expired does not vouch for what was lost', async (t) => {
+      const bus = await create({ windowMs: 200, maxEvents: 100 });
+      t.after(() => bus.close());
+      const stream = uniq();
+      const old = await bus.publish(stream, 'chat.message', msg(0));
+      await bus.publish(stream, 'chat.message', msg(1));
+      await sleep(600); // past the window, and past twice the window, for every bus
+      const v = await bus.publish(stream, 'presence.left', { user: { id: '1', username: 'u' } }, { volatile: true });
+      const r = await bus.replay(stream, old.offset);
+      assert.deepEqual([r.recovered, r.events.length], [false, 0], 'msg(1) is gone: never a partial replay');
+      const fromV = await bus.replay(stream, v.offset);
+      assert.deepEqual([fromV.recovered, fromV.events.length], [true, 0]);
+      const d = await bus.publish(stream, 'chat.message', msg(2));
+      const again = await bus.replay(stream, old.offset);
+      assert.deepEqual([again.recovered, again.events.length], [false, 0]);
+      const fromV2 = await bus.replay(stream, v.offset);
+      assert.deepEqual([fromV2.recovered, fromV2.events.map((e) => e.offset)], [true, [d.offset]]);
     });
 
     if (options.peer) {

@@ -18,9 +18,15 @@ export function sessionStoreContract(name: string, create: () => Promise<{ store
       const got = await store.get(s);
       assert.equal(got?.userId, userId);
       assert.ok(got!.expiresAt > Date.now() + 50_000 && got!.expiresAt <= Date.now() + 61_000);
-      await store.destroy(s);
+      assert.equal(await store.destroy(s), true, 'a live session was destroyed');
       assert.equal(await store.get(s), null);
-      await store.destroy(s); // twice is fine
+      assert.equal(await store.destroy(s), false, 'twice is fine, and says there was nothing left');
+    });
+
+    test('destroying a session that never existed reports so', async (t) => {
+      const { store } = await create();
+      t.after(() => store.close?.());
+      assert.equal(await store.destroy(sid()), false);
     });
 
     test('unknown and expired sessions are not found', async (t) => {
@@ -31,6 +37,7 @@ export function sessionStoreContract(name: string, create: () => Promise<{ store
       await store.create(s, userId, 1_000);
       await sleep(1_200);
       assert.equal(await store.get(s), null);
+      assert.equal(await store.destroy(s), false, 'an expired session is no session to end');
     });
   });
 }

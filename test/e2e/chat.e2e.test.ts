@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { io, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
+import { ANNOUNCE_INTERVAL_MS } from '../../src/ports/presence.js';
 import type { ChatMessage, PublicUser } from '../../src/shared/api.js';
 import { compareOffsets, type Envelope, type SubscribeAck } from '../../src/shared/realtime.js';
 import { buildTestApp, cookieFrom, register, type TestApp } from '../helpers/app.js';
@@ -570,10 +571,12 @@ describe('presence', () => {
     await subscribe(watcher, 'chat:presence-room');
   });
 
+  // A change within ANNOUNCE_INTERVAL_MS of the user's last notice is announced when it is over.
+  const noticeWithin = ANNOUNCE_INTERVAL_MS + 5_000;
   const joined = async (user: User) =>
-    watcher.waitFor((evs) => evs.some((e) => e.type === 'presence.joined' && (e.data as { user: PublicUser }).user.id === user.id));
+    watcher.waitFor((evs) => evs.some((e) => e.type === 'presence.joined' && (e.data as { user: PublicUser }).user.id === user.id), noticeWithin);
   const left = async (user: User) =>
-    watcher.waitFor((evs) => evs.some((e) => e.type === 'presence.left' && (e.data as { user: PublicUser }).user.id === user.id));
+    watcher.waitFor((evs) => evs.some((e) => e.type === 'presence.left' && (e.data as { user: PublicUser }).user.id === user.id), noticeWithin);
 
   test('joining the room announces {user}; disconnecting announces the leave', async () => {
     const bea = await newUser('bea');

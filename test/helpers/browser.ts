@@ -28,7 +28,10 @@ export function assertWebBuilt(): void {
 export interface OpenPage {
   context: BrowserContext;
   page: Page;
-  /** Uncaught page errors and console errors (not HTTP error statuses, which the app handles). */
+  /**
+   * Uncaught page errors, console errors (not HTTP error statuses, which the app handles) and
+   * Content-Security-Policy violations.
+   */
   errors: string[];
   /** Messages of any alert/confirm/prompt the page opened (each is dismissed). */
   dialogs: string[];
@@ -38,9 +41,19 @@ export interface OpenPage {
 export async function openPage(browser: Browser, baseURL: string): Promise<OpenPage> {
   const context = await browser.newContext({ baseURL, viewport: { width: 1280, height: 800 } });
   context.setDefaultTimeout(10_000);
-  const page = await context.newPage();
   const errors: string[] = [];
   const dialogs: string[] = [];
+  // Every violation of the Content-Security-Policy, whether or not Chromium also logs it to the
+  // console, fails the tests that assert no errors.
+  await context.exposeBinding('__strobeCspViolation', (_source, text: string) => errors.push(`csp: ${text}`));
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      const report = (window as unknown as { __strobeCspViolation(text: string): void }).__strobeCspViolation;
+      const where = e.sourceFile ? ` at ${e.sourceFile}:${e.lineNumber}` : '';
+      report(`${e.effectiveDirective} blocked ${e.blockedURI || 'inline'}${where} on ${location.pathname}`);
+    });
+  });
+  const page = await context.newPage();
   page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
   page.on('console', (msg) => {
     if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) errors.push(`console: ${msg.text()}`);

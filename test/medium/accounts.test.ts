@@ -1,8 +1,10 @@
-// Accounts over HTTP (in-process, app.inject): register, sessions, login rotation, logout, input
-// validation, CSRF, rate limits and what is stored. Assertions are on status and `error.code`.
+// Accounts over HTTP (in-process, app.inject): register, sessions, login rotation, logout, the admin
+// seat, input validation, CSRF, rate limits and device cookies, and what is stored. Assertions are
+// on status and `error.code`.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
+import { ACCOUNT_LIMITS } from '../../src/features/accounts/accounts.service.js';
 import { buildTestApp, cookieFrom, register, type TestApp } from '../helpers/app.js';
 
 const PASSWORD = 'correct horse';
@@ -46,12 +48,12 @@ function assertError(res: LightMyRequestResponse, status: number, code: string):
   assert.equal(errorCode(res), code, res.body);
 }
 
-/** The Set-Cookie line for the session cookie, split into its attributes (lower-cased names). */
-function sessionCookie(res: LightMyRequestResponse): { value: string; attrs: Map<string, string> } {
+/** The Set-Cookie line for a cookie (the session cookie unless named), split into its attributes (lower-cased names). */
+function sessionCookie(res: LightMyRequestResponse, name = 'strobe_sid'): { value: string; attrs: Map<string, string> } {
   const raw = res.headers['set-cookie'];
   const lines = Array.isArray(raw) ? raw : raw ? [raw] : [];
-  const line = lines.find((l) => l.startsWith('strobe_sid='));
-  assert.ok(line, `no strobe_sid Set-Cookie in ${JSON.stringify(raw)}`);
+  const line = lines.find((l) => l.startsWith(`${name}=`));
+  assert.ok(line, `no ${name} Set-Cookie in ${JSON.stringify(raw)}`);
   const [pair, ...rest] = line.split(';').map((s) => s.trim());
   const attrs = new Map(
     rest.map((a) => {
@@ -59,7 +61,12 @@ function sessionCookie(res: LightMyRequestResponse): { value: string; attrs: Map
       return eq === -1 ? [a.toLowerCase(), ''] : [a.slice(0, eq).toLowerCase(), a.slice(eq + 1)];
     }),
   );
-  return { value: pair!.slice('strobe_sid='.length), attrs };
+  return { value: pair!.slice(name.length + 1), attrs };
+}
+
+/** The device cookie a sign-in set, ready to send back. */
+function deviceCookie(res: LightMyRequestResponse): string {
+  return `strobe_device=${sessionCookie(res, 'strobe_device').value}`;
 }
 
 async function userCount(app: TestApp): Promise<number> {
@@ -138,6 +145,13 @@ describe('register, sign-in state and sessions', () => {
     assert.equal(unknown.headers['set-cookie'], undefined);
   });
 
+  test('login with a username no account can have (a NUL, a lone surrogate) is 401 BAD_CREDENTIALS, not a 500', async () => {
+    for (const username of ['dave\\u0000', '\\ud800', 'a\\udc00b', '\\u0000']) {
+      const res = await post(app(), '/api/auth/login', `{"username":"${username}","password":"not the password"}`, { 'content-type': 'application/json' });
+      assertError(res, 401, 'BAD_CREDENTIALS');
+    }
+  });
+
   test('logout answers 204, after which the cookie is worthless', async () => {
     const { cookie } = await register(app(), 'erin', PASSWORD);
     // Logging out takes a POST.
@@ -189,6 +203,91 @@ describe('ADMIN_USERS', () => {
 
     const who = await me(app(), cookieFrom(bob.headers['set-cookie']));
     assert.equal(who.json().user.isAdmin, true);
+  });
+});
+
+describe('the admin seat: only someone at the machine takes it', () => {
+  const app = useApp();
+
+  async function instance(): Promise<unknown> {
+    const res = await app().app.inject({ method: 'GET', url: '/api/instance' });
+    assert.equal(res.statusCode, 200, res.body);
+    return res.json();
+  }
+
+  async function registerFrom(username: string, remoteAddress: string, headers: Headers = {}): Promise<boolean> {
+    const res = await post(app(), '/api/auth/register', { username, password: PASSWORD }, headers, remoteAddress);
+    assert.equal(res.statusCode, 201, res.body);
+    return res.json().user.isAdmin as boolean;
+  }
+
+  test('the first account registered from elsewhere is an ordinary one, and GET /api/instance says there is no admin', async () => {
+    assert.deepEqual(await instance(), { hasAdmin: false });
+    assert.equal(await registerFrom('early_bird', '203.0.113.7'), false);
+    assert.equal(await registerFrom('early_bird6', '2001:db8::7'), false);
+    assert.deepEqual(await instance(), { hasAdmin: false });
+  });
+
+  test('a loopback address that a proxy forwards for someone else is not this machine', async () => {
+    // A reverse proxy on the same host, not declared in TRUST_PROXY: every visitor comes from 127.0.0.1.
+    assert.equal(await registerFrom('proxied_1', '127.0.0.1', { 'x-forwarded-for': '203.0.113.8' }), false);
+    assert.equal(await registerFrom('proxied_2', '127.0.0.1', { 'x-forwarded-for': '127.0.0.1, 203.0.113.8' }), false);
+    assert.equal(await registerFrom('proxied_3', '127.0.0.1', { 'x-real-ip': '203.0.113.8' }), false);
+    assert.equal(await registerFrom('proxied_4', '127.0.0.1', { forwarded: 'for=203.0.113.8' }), false);
+    assert.deepEqual(await instance(), { hasAdmin: false });
+  });
+
+  test('then the first account registered from the machine itself becomes the admin, and only that one', async () => {
+    const owner = await post(app(), '/api/auth/register', { username: 'owner', password: PASSWORD }, {}, '127.0.0.1');
+    assert.equal(owner.statusCode, 201, owner.body);
+    assert.equal(owner.json().user.isAdmin, true);
+    assert.equal((await me(app(), cookieFrom(owner.headers['set-cookie']))).json().user.isAdmin, true);
+    assert.deepEqual(await instance(), { hasAdmin: true });
+    assert.equal(await registerFrom('second_local', '127.0.0.1'), false);
+    assert.equal(await registerFrom('third_local', '::1'), false);
+  });
+
+  test('GET /api/instance is public, and documented', async () => {
+    const docs = await app().app.inject({ method: 'GET', url: '/docs/json' });
+    const op = docs.json().paths['/api/instance']?.get;
+    assert.ok(op, 'GET /api/instance is in the OpenAPI document');
+    const schema = op.responses['200'].content['application/json'].schema;
+    assert.deepEqual(Object.keys(schema.properties), ['hasAdmin']);
+    assert.equal(schema.properties.hasAdmin.type, 'boolean');
+  });
+});
+
+describe('the admin seat over IPv6 loopback', () => {
+  const app = useApp();
+
+  test('::1 is the machine too', async () => {
+    const res = await post(app(), '/api/auth/register', { username: 'owner6', password: PASSWORD }, {}, '::1');
+    assert.equal(res.json().user.isAdmin, true);
+  });
+});
+
+describe('the admin seat behind a trusted proxy', () => {
+  const app = useApp({ TRUST_PROXY: '127.0.0.1' });
+
+  test('the forwarded client address decides, not the proxy’s', async () => {
+    const remote = await post(app(), '/api/auth/register', { username: 'remote', password: PASSWORD }, { 'x-forwarded-for': '203.0.113.9' }, '127.0.0.1');
+    assert.equal(remote.json().user.isAdmin, false);
+    // What HAProxy sends for a browser on its own machine (deploy/haproxy.cfg sets the header to the source).
+    const local = await post(app(), '/api/auth/register', { username: 'local', password: PASSWORD }, { 'x-forwarded-for': '127.0.0.1' }, '127.0.0.1');
+    assert.equal(local.json().user.isAdmin, true);
+  });
+});
+
+describe('the admin seat when ADMIN_USERS names an account', () => {
+  const app = useApp({ ADMIN_USERS: 'named_admin' });
+
+  test('an account named in ADMIN_USERS fills it: the next one from the machine is ordinary', async () => {
+    assert.deepEqual((await app().app.inject({ method: 'GET', url: '/api/instance' })).json(), { hasAdmin: false });
+    const named = await post(app(), '/api/auth/register', { username: 'named_admin', password: PASSWORD }, {}, '203.0.113.10');
+    assert.equal(named.json().user.isAdmin, true);
+    assert.deepEqual((await app().app.inject({ method: 'GET', url: '/api/instance' })).json(), { hasAdmin: true });
+    const local = await post(app(), '/api/auth/register', { username: 'local', password: PASSWORD }, {}, '127.0.0.1');
+    assert.equal(local.json().user.isAdmin, false);
   });
 });
 
@@ -407,36 +506,132 @@ describe('behind https (PUBLIC_URL)', () => {
   });
 });
 
-describe('rate limits', () => {
+describe('rate limits: guessing is throttled, and nobody can lock an account out', () => {
   const app = useApp();
+  const ids = new Map<string, string>();
+  const devices = new Map<string, string>();
 
   before(async () => {
-    await register(app(), 'victim', PASSWORD);
+    for (const name of ['victim', 'carol', 'dana', 'erin', 'fay', 'bob']) {
+      const res = await post(app(), '/api/auth/register', { username: name, password: PASSWORD });
+      assert.equal(res.statusCode, 201, res.body);
+      ids.set(name, res.json().user.id);
+      devices.set(name, deviceCookie(res));
+    }
   });
 
-  test('guessing one account’s password is cut off with 429 RATE_LIMITED and Retry-After, from any address', async () => {
+  /** `count` wrong passwords for `username`, each from `from(i)`; returns the error codes. */
+  async function guesses(username: string, count: number, from: (i: number) => string, headers: Headers = {}): Promise<string[]> {
     const codes: string[] = [];
-    let limited: LightMyRequestResponse | undefined;
-    for (let i = 0; i < 11; i++) {
-      // A different address each time: the per-username limit holds against a distributed guess.
-      const res = await login(app(), 'victim', `wrong password ${i}`, {}, `10.1.0.${i + 1}`);
+    for (let i = 0; i < count; i++) {
+      const res = await login(app(), username, `wrong password ${i}`, headers, from(i));
       codes.push(errorCode(res) ?? String(res.statusCode));
-      if (res.statusCode === 429) limited ??= res;
     }
-    assert.ok(limited, `never limited: ${codes.join(', ')}`);
-    assert.equal(codes.at(-1), 'RATE_LIMITED', codes.join(', '));
-    assert.deepEqual(new Set(codes), new Set(['BAD_CREDENTIALS', 'RATE_LIMITED']));
-    const retryAfter = Number(limited.headers['retry-after']);
-    assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 300, `Retry-After: ${limited.headers['retry-after']}`);
+    return codes;
+  }
 
-    // While locked, even the right password is refused (otherwise the lock tells guesses apart).
-    assertError(await login(app(), 'victim', PASSWORD, {}, '10.1.1.1'), 429, 'RATE_LIMITED');
+  test('sign-in sets a device cookie: HttpOnly, SameSite=Lax, sent to /api/auth only, kept for a year, after the session cookie', async () => {
+    const res = await login(app(), 'bob', PASSWORD, {}, '10.9.0.1');
+    assert.equal(res.statusCode, 200, res.body);
+    const lines = res.headers['set-cookie'] as string[];
+    assert.ok(lines[0]!.startsWith('strobe_sid='), 'clients that keep one cookie keep the session');
+    const { value, attrs } = sessionCookie(res, 'strobe_device');
+    assert.match(value, /^\d+\.[\w-]+\.[\w-]+$/);
+    assert.ok(value.startsWith(`${ids.get('bob')}.`));
+    assert.ok(attrs.has('httponly'));
+    assert.equal(attrs.get('samesite')?.toLowerCase(), 'lax');
+    assert.equal(attrs.get('path'), '/api/auth');
+    assert.ok(Number(attrs.get('max-age')) >= 365 * 24 * 3600, `Max-Age ${attrs.get('max-age')}`);
+    // Logging out ends the session, not what the browser has proven.
+    const out = await post(app(), '/api/auth/logout', undefined, { cookie: cookieFrom(res.headers['set-cookie']) });
+    assert.ok(!JSON.stringify(out.headers['set-cookie'] ?? '').includes('strobe_device'));
+  });
+
+  test('many wrong passwords from one address are cut off there (429, Retry-After), and the owner still signs in from another', async () => {
+    const codes = await guesses('victim', ACCOUNT_LIMITS.loginPerUsernameAndIp.limit + 1, () => '10.1.0.1');
+    assert.deepEqual(codes, [...Array<string>(ACCOUNT_LIMITS.loginPerUsernameAndIp.limit).fill('BAD_CREDENTIALS'), 'RATE_LIMITED']);
+
+    // The owner, elsewhere and on a new device, is not affected.
+    const owner = await login(app(), 'victim', PASSWORD, {}, '10.1.0.2');
+    assert.equal(owner.statusCode, 200, owner.body);
+
+    // While cut off, even the right password is refused there (otherwise the limit tells guesses apart).
+    const limited = await login(app(), 'victim', PASSWORD, {}, '10.1.0.1');
+    assertError(limited, 429, 'RATE_LIMITED');
+    const retryAfter = Number(limited.headers['retry-after']);
+    assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 15 * 60, `Retry-After: ${limited.headers['retry-after']}`);
+    assert.match(limited.json().error.message, /from your network\. Try again in \d+ min/);
+  });
+
+  test('guesses spread over many addresses exhaust the account for new devices, and its owner signs in with her device cookie', async () => {
+    const budget = ACCOUNT_LIMITS.loginPerUsername.limit;
+    const codes = await guesses('carol', budget + 12, (i) => `10.2.${Math.floor(i / 200)}.${(i % 200) + 1}`);
+    assert.deepEqual(codes.slice(0, budget), Array<string>(budget).fill('BAD_CREDENTIALS'));
+    assert.deepEqual(new Set(codes.slice(budget)), new Set(['RATE_LIMITED']), codes.join(', '));
+
+    // Carol on a device she never used: refused.
+    const fresh = await login(app(), 'carol', PASSWORD, {}, '10.2.9.1');
+    assertError(fresh, 429, 'RATE_LIMITED');
+
+    // Carol in the browser she registered with, from yet another address: signed in.
+    const known = await login(app(), 'carol', PASSWORD, { cookie: devices.get('carol')! }, '10.2.9.2');
+    assert.equal(known.statusCode, 200, known.body);
+    assert.equal(known.json().user.username, 'carol');
+    // The refusal said what to do.
+    assert.match(fresh.json().error.message, /device you have used for this account before/);
+    // Its new device cookie works as well.
+    const again = await login(app(), 'carol', PASSWORD, { cookie: deviceCookie(known) }, '10.2.9.3');
+    assert.equal(again.statusCode, 200, again.body);
+  });
+
+  test('a forged device cookie, or another account’s, does not get past the exhausted budget', async () => {
+    const budget = ACCOUNT_LIMITS.loginPerUsername.limit;
+    await guesses('dana', budget, (i) => `10.3.${Math.floor(i / 200)}.${(i % 200) + 1}`);
+    const genuine = devices.get('dana')!.slice('strobe_device='.length);
+    const [danaId, nonce, mac] = genuine.split('.') as [string, string, string];
+    const otherNonce = (nonce[0] === 'A' ? 'B' : 'A') + nonce.slice(1);
+    const otherMac = (mac[0] === 'A' ? 'B' : 'A') + mac.slice(1);
+    const bobs = devices.get('bob')!.slice('strobe_device='.length);
+    const [bobId, bobNonce, bobMac] = bobs.split('.') as [string, string, string];
+    const forged = [
+      bobs, // bob's genuine cookie, for bob
+      `${danaId}.${bobNonce}.${bobMac}`, // bob's signature under dana's id
+      `${bobId}.${nonce}.${mac}`, // dana's signature under bob's id
+      `${danaId}.${otherNonce}.${mac}`, // another nonce
+      `${danaId}.${nonce}.${otherMac}`, // another signature
+      `${danaId}.${nonce}.${'A'.repeat(43)}`,
+      `${danaId}.${nonce}`,
+      `${danaId}.${nonce}.${mac}.x`,
+      `${danaId}`,
+      'garbage',
+    ];
+    for (const [i, value] of forged.entries()) {
+      assertError(await login(app(), 'dana', PASSWORD, { cookie: `strobe_device=${value}` }, `10.3.8.${i + 1}`), 429, 'RATE_LIMITED');
+    }
+    // The genuine one still passes.
+    assert.equal((await login(app(), 'dana', PASSWORD, { cookie: devices.get('dana')! }, '10.3.9.1')).statusCode, 200);
+  });
+
+  test('a device cookie has a failure budget of its own: guesses with it are cut off, its owner elsewhere is not', async () => {
+    const cookie = devices.get('erin')!;
+    const codes = await guesses('erin', ACCOUNT_LIMITS.loginPerUsernameAndDevice.limit + 1, () => '10.4.0.1', { cookie });
+    assert.deepEqual(codes, [...Array<string>(ACCOUNT_LIMITS.loginPerUsernameAndDevice.limit).fill('BAD_CREDENTIALS'), 'RATE_LIMITED']);
+    assertError(await login(app(), 'erin', PASSWORD, { cookie }, '10.4.0.2'), 429, 'RATE_LIMITED');
+    // Without that cookie, from the same address, erin is a new device with a budget of its own.
+    assert.equal((await login(app(), 'erin', PASSWORD, {}, '10.4.0.1')).statusCode, 200);
+  });
+
+  test('IPv6 addresses count by their /64: a client cannot take a fresh address per guess', async () => {
+    const limit = ACCOUNT_LIMITS.loginPerUsernameAndIp.limit;
+    const codes = await guesses('fay', limit + 1, (i) => `2001:db8:5:6::${(i + 1).toString(16)}`);
+    assert.deepEqual(codes, [...Array<string>(limit).fill('BAD_CREDENTIALS'), 'RATE_LIMITED']);
+    assert.equal((await login(app(), 'fay', PASSWORD, {}, '2001:db8:5:7::1')).statusCode, 200, 'another /64 is another client');
   });
 
   test('one address trying many usernames is cut off too', async () => {
     let limited = false;
     for (let i = 0; i < 35 && !limited; i++) {
-      const res = await login(app(), `sprayed_${i}`, 'password1', {}, '10.2.0.1');
+      const res = await login(app(), `sprayed_${i}`, 'password1', {}, '10.5.0.1');
       if (res.statusCode === 429) {
         assert.equal(errorCode(res), 'RATE_LIMITED');
         assert.ok(res.headers['retry-after']);
@@ -445,6 +640,6 @@ describe('rate limits', () => {
     }
     assert.ok(limited, 'one address was never limited');
     // Another address is not affected.
-    assertError(await login(app(), 'sprayed_0', 'password1', {}, '10.2.0.2'), 401, 'BAD_CREDENTIALS');
+    assertError(await login(app(), 'sprayed_0', 'password1', {}, '10.5.0.2'), 401, 'BAD_CREDENTIALS');
   });
 });

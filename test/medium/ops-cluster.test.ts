@@ -84,7 +84,7 @@ if (await servicesUp(['postgres', 'redis', 'amqp'])) {
     assert.deepEqual((amqpDown.body as { degraded?: string[] }).degraded, ['amqp']);
     assert.equal(amqpDown.body.checks.database, 'ok');
     assert.equal(amqpDown.body.checks.redis, 'ok');
-    assert.match(amqpDown.body.checks.amqp!, /^down: /);
+    assert.equal(amqpDown.body.checks.amqp, 'down', 'the reason goes to the log, not to whoever asks');
 
     const started = Date.now();
     const degraded = await overview();
@@ -101,7 +101,7 @@ if (await servicesUp(['postgres', 'redis', 'amqp'])) {
       (r) => r.body.checks.database !== 'ok',
     );
     assert.equal(dbDown.status, 503);
-    assert.match(dbDown.body.checks.database!, /^down: /);
+    assert.equal(dbDown.body.checks.database, 'down');
     assert.ok(dbDown.ms < 2_500, `checks are time-bounded (${dbDown.ms} ms)`);
   });
 

@@ -3,6 +3,9 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
+import Fastify from 'fastify';
+import { healthRoutes } from '../../src/http/health.js';
+import type { AppInstance } from '../../src/http/types.js';
 import { JOB_NAMES } from '../../src/ports/jobs.js';
 import type { AdminOverview } from '../../src/shared/api.js';
 import type { Envelope } from '../../src/shared/realtime.js';
@@ -31,9 +34,29 @@ test('/readyz names each dependency, and says which one is down', async (t) => {
   await app.adapters.db.close();
   const down = await app.app.inject({ method: 'GET', url: '/readyz' });
   assert.equal(down.statusCode, 503);
-  const body = down.json<{ ok: boolean; checks: Record<string, string> }>();
-  assert.equal(body.ok, false);
-  assert.match(body.checks.database!, /^down: /);
+  assert.deepEqual(down.json(), { ok: false, checks: { database: 'down' } });
+});
+
+test('/readyz never shows why a dependency is down: the log says it, once per change', async (t) => {
+  const lines: { level: number; msg: string; dependency?: string; reason?: string }[] = [];
+  const app = Fastify({ logger: { level: 'info', stream: { write: (line: string) => void lines.push(JSON.parse(line)) } } }) as unknown as AppInstance;
+  t.after(() => app.close());
+  const secretive = 'down: password authentication failed for user "strobe" at db.internal:5432';
+  let report: Record<string, string> = { database: secretive, redis: 'ok' };
+  healthRoutes(app, { health: async () => ({ ...report }), isDraining: () => false });
+  const problems = () => lines.filter((l) => l.dependency !== undefined).map((l) => [l.level, l.dependency, l.reason ?? null]);
+
+  for (let i = 0; i < 3; i++) {
+    const res = await app.inject({ method: 'GET', url: '/readyz' });
+    assert.equal(res.statusCode, 503);
+    assert.deepEqual(res.json(), { ok: false, checks: { database: 'down', redis: 'ok' } });
+    assert.ok(!res.body.includes('db.internal') && !res.body.includes('strobe"'), res.body);
+  }
+  assert.deepEqual(problems(), [[40, 'database', secretive]], 'logged once, with the detail');
+
+  report = { database: 'ok', redis: 'ok' };
+  assert.equal((await app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200);
+  assert.deepEqual(problems(), [[40, 'database', secretive], [30, 'database', null]], 'and its return');
 });
 
 test('/metrics counts deliveries per socket, their latency, HTTP requests by route, and only this app', async (t) => {

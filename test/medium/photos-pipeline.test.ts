@@ -12,8 +12,8 @@ import { MemoryBus } from '../../src/adapters/memory/bus.js';
 import { MemoryRateLimiter } from '../../src/adapters/memory/rate-limit.js';
 import { CitiesService } from '../../src/features/cities/cities.service.js';
 import { NotificationsService } from '../../src/features/notifications/notifications.service.js';
-import { FANOUT_BATCH, fanout, GAVE_UP, registerPhotoJobs, type PipelineDeps } from '../../src/features/photos/photos.pipeline.js';
-import { insertPhoto } from '../../src/features/photos/photos.repo.js';
+import { FANOUT_BATCH, fanout, GAVE_UP, registerPhotoJobs, resize, type PipelineDeps } from '../../src/features/photos/photos.pipeline.js';
+import { deletePhoto, insertPhoto } from '../../src/features/photos/photos.repo.js';
 import { SocialService } from '../../src/features/social/social.service.js';
 import { enqueue } from '../../src/jobs/outbox.js';
 import { blobKey, type BlobStore } from '../../src/ports/blobs.js';
@@ -228,4 +228,62 @@ test('a job that keeps crashing is dead-lettered and the photo is marked failed,
   assert.deepEqual(await w.db.query(`select status, attempts, last_error from jobs where name = 'photo.resize'`), [
     { status: 'dead', attempts: 3, last_error: 'disk on fire' },
   ]);
+});
+
+test('a photo deleted while it is being resized leaves no variant behind, but keeps variants another photo shares', async (t) => {
+  const written: string[] = [];
+  let duringWrite: (() => Promise<void>) | undefined;
+  const w = await world(t, {
+    media: (store) => ({
+      ...store,
+      put: async (key, source) => {
+        await store.put(key, source);
+        written.push(key);
+        // The owner deletes the photo just as its variants land, before it is marked ready.
+        if (written.length === 2) await duringWrite?.();
+      },
+      get: (key) => store.get(key),
+      stat: (key) => store.stat(key),
+      delete: (key) => store.delete(key),
+    }),
+  });
+  const [owner] = await addUsers(w.db, 'wes', 1);
+  // As PhotosService.delete does it.
+  const deleteNow = (id: string) => async () => {
+    const gone = await w.db.tx(async (q) => {
+      const deleted = await deletePhoto(q, id);
+      if (deleted) await enqueue(q, 'blobs.purge', { media: deleted.mediaKeys, uploads: deleted.uploadKey ? [deleted.uploadKey] : [] });
+      return deleted;
+    });
+    assert.ok(gone, 'deleted while processing');
+  };
+  const settle = async () => {
+    const runner = new DbJobRunner(w.db, { pollMs: 20 });
+    registerPhotoJobs(runner, w.deps);
+    await runner.start();
+    await until('the jobs to settle', async () => (await w.db.query(`select 1 from jobs where status in ('pending', 'running')`)).length === 0);
+    await runner.stop();
+  };
+  const image = await makeJpeg({ width: 640, height: 480 });
+
+  const lonely = await uploaded(w, owner!, image);
+  duringWrite = deleteNow(lonely);
+  await resize(w.deps, lonely);
+  const variants = written.splice(0);
+  assert.equal(variants.length, 2);
+  await settle();
+  for (const key of variants) assert.equal(await w.deps.media.stat(key), null, `${key} is gone`);
+  assert.deepEqual(await w.db.query(`select id from photos`), []);
+
+  // The same content again: a ready photo now refers to the variants a deleted twin writes too.
+  duringWrite = undefined;
+  const kept = await uploaded(w, owner!, image);
+  await resize(w.deps, kept);
+  const twin = await uploaded(w, owner!, image);
+  duringWrite = deleteNow(twin);
+  await resize(w.deps, twin);
+  assert.deepEqual(written.slice(2).sort(), variants.sort(), 'the twin wrote the same files');
+  await settle();
+  for (const key of variants) assert.ok(await w.deps.media.stat(key), `${key} stays for the photo that shows it`);
+  assert.deepEqual(await w.db.query<{ status: string }>(`select status from photos where id = $1`, [kept]), [{ status: 'ready' }]);
 });

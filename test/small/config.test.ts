@@ -12,6 +12,8 @@ test('defaults run embedded on port 3000 with ./data', () => {
   assert.equal(c.port, 3000);
   assert.equal(c.dataDir, '/srv/strobe/data');
   assert.equal(c.replayWindowMs, 120_000);
+  assert.equal(c.sessionTtlMs, 30 * 24 * 3_600_000);
+  assert.equal(loadConfig({ SESSION_TTL_SECONDS: '2' }).sessionTtlMs, 2_000);
   assert.equal(c.redisPrefix, 'strobe:');
   assert.ok(Object.isFrozen(c));
 });
@@ -20,6 +22,8 @@ test('every bad value names its variable', () => {
   refused({ PORT: 'eighty' }, 'PORT');
   refused({ PORT: '70000' }, 'PORT');
   refused({ REPLAY_WINDOW_SECONDS: '0' }, 'REPLAY_WINDOW_SECONDS');
+  refused({ SESSION_TTL_SECONDS: '0' }, 'SESSION_TTL_SECONDS');
+  refused({ SESSION_TTL_SECONDS: '1.5' }, 'SESSION_TTL_SECONDS');
   refused({ SESSION_SECRET: 'short' }, 'SESSION_SECRET');
   refused({ PUBLIC_URL: 'not a url' }, 'PUBLIC_URL');
   refused({ PUBLIC_URL: 'ftp://example.com' }, 'PUBLIC_URL');

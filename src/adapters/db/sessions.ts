@@ -25,8 +25,10 @@ export class DbSessionStore implements SessionStore {
     return row ? { userId: row.user_id, expiresAt: row.expires_at.getTime() } : null;
   }
 
-  async destroy(sid: string): Promise<void> {
-    await this.db.query('delete from sessions where id_hash = $1', [sid]);
+  async destroy(sid: string): Promise<boolean> {
+    // An expired row the sweeper has not reached yet was no session any more, as `get` sees it.
+    const [row] = await this.db.query<{ live: boolean }>('delete from sessions where id_hash = $1 returning expires_at > now() as live', [sid]);
+    return row?.live === true;
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,7 @@
 // Embedded realtime bus: one process, so "publish" is "append to the stream's history and hand it to
 // the hub". History is bounded by a time window and a count per stream; what falls off raises the
 // stream's floor, below which a resume is refused rather than served partially.
-import type { Replay, RealtimeBus } from '../../ports/bus.js';
+import type { PublishOptions, Replay, RealtimeBus } from '../../ports/bus.js';
 import type { Envelope, EventData, EventType } from '../../shared/realtime.js';
 import { compareOffsets, maxOffset, OffsetClock } from '../../realtime/offsets.js';
 
@@ -38,12 +38,16 @@ export class MemoryBus implements RealtimeBus {
     this.sweeper.unref();
   }
 
-  async publish<T extends EventType>(stream: string, type: T, data: EventData[T]): Promise<Envelope<T>> {
+  async publish<T extends EventType>(stream: string, type: T, data: EventData[T], opts: PublishOptions = {}): Promise<Envelope<T>> {
+    // One clock for every stream: a volatile offset sits between the durable ones around it, so a
+    // resume from it filters the log exactly, without the event being in it.
     const env: Envelope<T> = { stream, offset: this.clock.next(), type, data, ts: this.now() };
-    const log = this.log(stream);
-    log.events.push(env);
-    log.head = env.offset;
-    this.trim(log);
+    if (!opts.volatile) {
+      const log = this.log(stream);
+      log.events.push(env);
+      log.head = env.offset;
+      this.trim(log);
+    }
     // Delivered after the caller's current step, in publish order, as a remote bus would.
     if (this.listening.has(stream)) queueMicrotask(() => this.handler(env));
     return env;

@@ -8,7 +8,7 @@
 // or the epoch, set when this Redis first saw a publish. A Redis that restarts empty gets a new
 // epoch, so offsets from before it are refused rather than answered with a partial history.
 import type { Redis } from 'ioredis';
-import type { Replay, RealtimeBus } from '../../ports/bus.js';
+import type { PublishOptions, Replay, RealtimeBus } from '../../ports/bus.js';
 import type { Envelope, EventData, EventType } from '../../shared/realtime.js';
 import { ready } from './connection.js';
 
@@ -48,6 +48,39 @@ redis.call('XTRIM', KEYS[1], 'MINID', '=', tostring(ms - tonumber(ARGV[5])))
 -- An idle stream's key goes away after twice the window; replay reasons about that below.
 redis.call('PEXPIRE', KEYS[1], 2 * tonumber(ARGV[5]))
 redis.call('PUBLISH', ARGV[1], '{"stream":' .. cjson.encode(ARGV[6]) .. ',"offset":"' .. id .. '","type":"' .. ARGV[2] .. '","data":' .. ARGV[3] .. ',"ts":' .. ms .. '}')
+return id
+`;
+
+// A volatile event (presence): delivered, never stored, so it cannot push real events out of the
+// capped history. It still takes the id XADD would have given it, max(now-0, last-generated-id + 1),
+// and XSETID moves the stream's last-generated-id there without an entry: PUBLISH and PUBLISH_MANY
+// then go on above it, and REPLAY answers a resume from it with exactly the later entries.
+// KEYS: stream, epoch. ARGV: channel, type, data (JSON), windowMs, stream name.
+const PUBLISH_VOLATILE = `${COMMON}
+epoch(KEYS[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local id
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  local info = redis.call('XINFO', 'STREAM', KEYS[1])
+  local last = '0-0'
+  for i = 1, #info, 2 do
+    if info[i] == 'last-generated-id' then last = info[i + 1] end
+  end
+  local lm, ls = split(last)
+  if now > lm then id = now .. '-0' else id = lm .. '-' .. (ls + 1) end
+  redis.call('XSETID', KEYS[1], id)
+else
+  -- No key: nothing was published for twice the window (see REPLAY), and XSETID needs a stream.
+  -- An empty one must not look younger than that: its max-deleted-entry-id, REPLAY's floor, says
+  -- what a missing key would have, that history reaches back twice the window and no further.
+  id = redis.call('XADD', KEYS[1], '*', 'v', '')
+  redis.call('XDEL', KEYS[1], id)
+  redis.call('XSETID', KEYS[1], id, 'MAXDELETEDID', tostring(now - 2 * tonumber(ARGV[4])) .. '-0')
+end
+local ms = split(id)
+redis.call('PEXPIRE', KEYS[1], 2 * tonumber(ARGV[4]))
+redis.call('PUBLISH', ARGV[1], '{"stream":' .. cjson.encode(ARGV[5]) .. ',"offset":"' .. id .. '","type":"' .. ARGV[2] .. '","data":' .. ARGV[3] .. ',"ts":' .. ms .. '}')
 return id
 `;
 
@@ -126,6 +159,7 @@ export class RedisBus implements RealtimeBus {
     private readonly opts: RedisBusOptions,
   ) {
     redis.defineCommand('strobePublish', { numberOfKeys: 2, lua: PUBLISH });
+    redis.defineCommand('strobePublishVolatile', { numberOfKeys: 2, lua: PUBLISH_VOLATILE });
     redis.defineCommand('strobeReplay', { numberOfKeys: 2, lua: REPLAY });
     redis.defineCommand('strobePublishMany', { lua: PUBLISH_MANY });
     sub.on('message', (_channel: string, message: string) => {
@@ -174,8 +208,11 @@ export class RedisBus implements RealtimeBus {
     return [this.key(stream), this.epochKey, this.channel(stream), type, JSON.stringify(data), this.opts.maxEvents, this.opts.windowMs, stream];
   }
 
-  async publish<T extends EventType>(stream: string, type: T, data: EventData[T]): Promise<Envelope<T>> {
-    const offset = (await (this.redis as unknown as Scripts).strobePublish(...this.args(stream, type, data))) as string;
+  async publish<T extends EventType>(stream: string, type: T, data: EventData[T], opts: PublishOptions = {}): Promise<Envelope<T>> {
+    const scripts = this.redis as unknown as Scripts;
+    const offset = (await (opts.volatile
+      ? scripts.strobePublishVolatile(this.key(stream), this.epochKey, this.channel(stream), type, JSON.stringify(data), this.opts.windowMs, stream)
+      : scripts.strobePublish(...this.args(stream, type, data)))) as string;
     return { stream, offset, type, data, ts: Number(offset.slice(0, offset.indexOf('-'))) };
   }
 
@@ -238,6 +275,7 @@ export class RedisBus implements RealtimeBus {
 
 interface Scripts {
   strobePublish(...args: (string | number)[]): Promise<unknown>;
+  strobePublishVolatile(...args: (string | number)[]): Promise<unknown>;
   strobeReplay(...args: (string | number)[]): Promise<unknown>;
   strobePublishMany(...args: (string | number)[]): Promise<unknown>;
 }

@@ -2,12 +2,18 @@
 // expiry; its instance renews its own connections every few seconds. When an instance dies, its
 // connections stop being renewed and any instance's sweep removes them, reporting the users who
 // thereby left, so their `presence.left` is published within seconds.
+//
+// What was last announced for a user in a room is one small key that expires by itself; an
+// announcement held back is also noted, with when it is due, in one sorted set, so that if the
+// instance that held it back dies, another one's sweep makes it.
 import type { Redis } from 'ioredis';
-import type { PresenceStore } from '../../ports/presence.js';
+import { ANNOUNCE_INTERVAL_MS, ANNOUNCE_MEMORY_MS, type Announcement, type PresenceStore } from '../../ports/presence.js';
 import type { PublicUser } from '../../shared/api.js';
 
 export const PRESENCE_TTL_MS = 10_000;
 const HEARTBEAT_MS = 3_000;
+/** A held-back announcement this late is taken over: the instance that holds it must be gone. */
+const OVERDUE_MS = 5_000;
 
 // KEYS: conns (zset), owners (hash conn -> user), counts (hash user -> conns), names (hash user -> name), rooms (set)
 const JOIN = `
@@ -37,6 +43,30 @@ end
 return gone
 `;
 
+// KEYS: said (string '<0|1>:<ms>'), pending (zset). ARGV: present (0/1), now, interval, memory,
+// pending member. Returns -1 (same), 0 (publish) or the milliseconds to wait.
+const ANNOUNCE = `
+local said = redis.call('GET', KEYS[1])
+local now = tonumber(ARGV[2])
+local interval = tonumber(ARGV[3])
+-- The key expires by itself; the age check gives the same answer in the caller's time.
+if said and now - tonumber(string.sub(said, 3)) < tonumber(ARGV[4]) then
+  if string.sub(said, 1, 1) == ARGV[1] then
+    redis.call('ZREM', KEYS[2], ARGV[5])
+    return -1
+  end
+  local wait = tonumber(string.sub(said, 3)) + interval - now
+  -- A clock that stepped back (wait > interval) must not hold the notice back for that long.
+  if wait > 0 and wait <= interval then
+    redis.call('ZADD', KEYS[2], now + wait, ARGV[5])
+    return wait
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1] .. ':' .. ARGV[2], 'PX', ARGV[4])
+redis.call('ZREM', KEYS[2], ARGV[5])
+return 0
+`;
+
 export class RedisPresence implements PresenceStore {
   /** This instance's connections, renewed by the heartbeat: room -> conn ids. */
   private readonly mine = new Map<string, Set<string>>();
@@ -53,11 +83,15 @@ export class RedisPresence implements PresenceStore {
     this.ttlMs = opts.ttlMs ?? PRESENCE_TTL_MS;
     redis.defineCommand('strobePresenceJoin', { numberOfKeys: 5, lua: JOIN });
     redis.defineCommand('strobePresenceLeave', { numberOfKeys: 4, lua: LEAVE });
+    redis.defineCommand('strobePresenceAnnounce', { numberOfKeys: 2, lua: ANNOUNCE });
     this.timer = setInterval(() => void this.heartbeat().catch(() => {}), opts.heartbeatMs ?? HEARTBEAT_MS);
     this.timer.unref();
   }
 
-  /** Users whose every connection expired (their instance died) are reported here. */
+  /**
+   * Users whose every connection expired (their instance died) are reported here, and so are those
+   * whose held-back announcement is overdue (the instance holding it died).
+   */
   onExpired(handler: (room: string, user: PublicUser) => void): void {
     this.expired = handler;
   }
@@ -90,6 +124,26 @@ export class RedisPresence implements PresenceStore {
     return gone.some((g) => g.startsWith(`${userId}\n`));
   }
 
+  async isPresent(room: string, userId: string): Promise<boolean> {
+    return (await this.redis.hexists(this.keys(room)[2]!, userId)) === 1;
+  }
+
+  async announce(room: string, user: PublicUser, present: boolean, now: number): Promise<Announcement> {
+    const result = Number(
+      await this.scripts.strobePresenceAnnounce(
+        `${this.prefix}pr:${room}:said:${user.id}`,
+        this.pendingKey,
+        present ? 1 : 0,
+        now,
+        ANNOUNCE_INTERVAL_MS,
+        ANNOUNCE_MEMORY_MS,
+        `${room}\n${user.id}\n${user.username}`,
+      ),
+    );
+    if (result < 0) return 'same';
+    return result === 0 ? 'publish' : { retryInMs: result };
+  }
+
   async list(room: string): Promise<PublicUser[]> {
     const [conns, owners, , names] = this.keys(room);
     // Connections past their expiry are not counted, even before a sweep removes them: a killed
@@ -115,6 +169,7 @@ export class RedisPresence implements PresenceStore {
   }
 
   async sweep(): Promise<void> {
+    await this.takeOverdue();
     const rooms = await this.redis.smembers(`${this.prefix}pr:rooms`);
     for (const room of rooms) {
       const keys = this.keys(room);
@@ -131,6 +186,21 @@ export class RedisPresence implements PresenceStore {
     }
   }
 
+  /** Announcements held back by an instance that died before making them. */
+  private async takeOverdue(): Promise<void> {
+    const due = await this.redis.zrangebyscore(this.pendingKey, '-inf', Date.now() - OVERDUE_MS, 'LIMIT', 0, 100);
+    for (const member of due) {
+      // Every instance sweeps: only the one that removes it makes it.
+      if ((await this.redis.zrem(this.pendingKey, member)) !== 1) continue;
+      const [room, id, username] = member.split('\n') as [string, string, string];
+      this.expired(room, { id, username });
+    }
+  }
+
+  private get pendingKey(): string {
+    return `${this.prefix}pr:pending`;
+  }
+
   async close(): Promise<void> {
     clearInterval(this.timer);
   }
@@ -143,4 +213,5 @@ export class RedisPresence implements PresenceStore {
 interface Scripts {
   strobePresenceJoin(...args: (string | number)[]): Promise<unknown>;
   strobePresenceLeave(...args: string[]): Promise<unknown>;
+  strobePresenceAnnounce(...args: (string | number)[]): Promise<unknown>;
 }

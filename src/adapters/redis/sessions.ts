@@ -25,7 +25,8 @@ export class RedisSessionStore implements SessionStore {
     return record.expiresAt > Date.now() ? record : null;
   }
 
-  async destroy(sid: string): Promise<void> {
-    await this.redis.del(this.key(sid));
+  async destroy(sid: string): Promise<boolean> {
+    // The key expires with the session, so a key that was there held a live session.
+    return (await this.redis.del(this.key(sid))) > 0;
   }
 }

@@ -34,7 +34,7 @@ export class S3BlobStore implements BlobStore {
   constructor(options: S3BlobStoreOptions) {
     const prefix = options.prefix ?? '';
     // Segments never start with a dot, so a prefix cannot read like a path out of another's ("../uploads").
-    if (prefix !== '' && !/^(?:[A-Za-z0-9_-][A-Za-z0-9._-]*\/)*[A-Za-z0-9_-][A-Za-z0-9._-]*\/?$/.test(prefix)) {
+    if (prefix !== '' && !/^(?:[\w-][\w.-]*\/)*[\w-][\w.-]*\/?$/.test(prefix)) {
       throw new Error(`invalid S3 key prefix: ${prefix}`);
     }
     this.prefix = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;

@@ -9,20 +9,39 @@ export interface UserRow {
 
 const FIRST_ADMIN_LOCK = 0x5757_0ad1;
 
-/** Inserts a user; the very first one becomes an admin. Returns null when the username is taken. */
-export async function insertUser(db: Db, username: string, passwordHash: string): Promise<UserRow | null> {
+export interface InsertUserOptions {
+  /**
+   * Whether this account becomes the admin if the instance has none yet: only someone at the
+   * machine itself may take that seat, never whoever reaches a fresh public instance first.
+   */
+  firstAdmin: boolean;
+  /** ADMIN_USERS: an existing account named there already is an admin. */
+  adminUsers: ReadonlySet<string>;
+}
+
+/** Inserts a user, an admin when `firstAdmin` and there is none yet. Null when the username is taken. */
+export async function insertUser(db: Db, username: string, passwordHash: string, opts: InsertUserOptions): Promise<UserRow | null> {
   return db.tx(async (q) => {
     // Serializes registrations just long enough that two "first" users cannot both become admin.
-    await q.query('select pg_advisory_xact_lock($1)', [FIRST_ADMIN_LOCK]);
+    if (opts.firstAdmin) await q.query('select pg_advisory_xact_lock($1)', [FIRST_ADMIN_LOCK]);
     const [row] = await q.query<UserRow>(
       `insert into users (username, password_hash, is_admin)
-       values ($1, $2, not exists (select 1 from users))
+       values ($1, $2, $3 and not exists (select 1 from users where is_admin or username = any($4::text[])))
        on conflict (username) do nothing
        returning id, username, password_hash, is_admin`,
-      [username, passwordHash],
+      [username, passwordHash, opts.firstAdmin, [...opts.adminUsers]],
     );
     return row ?? null;
   });
+}
+
+/** Whether any account is an admin, in the database or by ADMIN_USERS. */
+export async function hasAdmin(q: Queryable, adminUsers: ReadonlySet<string>): Promise<boolean> {
+  const [row] = await q.query<{ any: boolean }>(
+    'select exists (select 1 from users where is_admin or username = any($1::text[])) as any',
+    [[...adminUsers]],
+  );
+  return row?.any === true;
 }
 
 export async function findUserByUsername(q: Queryable, username: string): Promise<UserRow | null> {

@@ -1,8 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from '../../errors.js';
 import type { AppInstance } from '../../http/types.js';
-import type { AccountsService, SignedIn } from './accounts.service.js';
-import { Credentials, LoginBody, UserReply } from './accounts.schemas.js';
+import type { AccountsService, Client, SignedIn } from './accounts.service.js';
+import { Credentials, InstanceReply, LoginBody, UserReply } from './accounts.schemas.js';
+import { DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE_S } from './device-cookie.js';
 import { SESSION_COOKIE } from './sessions.js';
 
 export interface AccountsRoutesDeps {
@@ -13,9 +14,13 @@ export interface AccountsRoutesDeps {
   onSessionEnded(sid: string): void;
 }
 
+/** Only sign-in reads the device cookie, so no other request carries it. */
+const DEVICE_COOKIE_PATH = '/api/auth';
+
 export function accountsRoutes(app: AppInstance, deps: AccountsRoutesDeps): void {
   const { accounts } = deps;
-  const setCookie = (reply: FastifyReply, sid: string) =>
+  const setCookies = (reply: FastifyReply, { sid, device }: SignedIn) => {
+    // The session cookie first: clients that keep only the first Set-Cookie keep the session.
     reply.setCookie(SESSION_COOKIE, sid, {
       path: '/',
       httpOnly: true,
@@ -23,21 +28,35 @@ export function accountsRoutes(app: AppInstance, deps: AccountsRoutesDeps): void
       secure: deps.secureCookies,
       maxAge: Math.floor(deps.sessionTtlMs / 1000),
     });
+    reply.setCookie(DEVICE_COOKIE, device, {
+      path: DEVICE_COOKIE_PATH,
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: deps.secureCookies,
+      maxAge: DEVICE_COOKIE_MAX_AGE_S,
+    });
+  };
   const currentSid = (req: FastifyRequest) => req.cookies[SESSION_COOKIE];
+  const client = (req: FastifyRequest): Client => ({
+    ip: req.ip,
+    headers: req.headers,
+    device: req.cookies[DEVICE_COOKIE],
+    previousSid: currentSid(req),
+  });
   /** Signs in with a fresh session id; the session the browser came with ends, sockets included. */
-  const signIn = async (req: FastifyRequest, reply: FastifyReply, open: (old: string | undefined) => Promise<SignedIn>) => {
-    const old = currentSid(req);
-    const { viewer, sid } = await open(old);
-    if (old) deps.onSessionEnded(old);
-    setCookie(reply, sid);
-    return viewer;
+  const signIn = async (req: FastifyRequest, reply: FastifyReply, open: (client: Client) => Promise<SignedIn>) => {
+    const from = client(req);
+    const signedIn = await open(from);
+    if (from.previousSid && signedIn.endedPrevious) deps.onSessionEnded(from.previousSid);
+    setCookies(reply, signedIn);
+    return signedIn.viewer;
   };
 
   app.post(
     '/api/auth/register',
     { schema: { tags: ['accounts'], body: Credentials, response: { 201: UserReply } } },
     async (req, reply) => {
-      const viewer = await signIn(req, reply, (old) => accounts.register(req.body.username, req.body.password, req.ip, old));
+      const viewer = await signIn(req, reply, (from) => accounts.register(req.body.username, req.body.password, from));
       return reply.code(201).send({ user: viewer });
     },
   );
@@ -46,14 +65,14 @@ export function accountsRoutes(app: AppInstance, deps: AccountsRoutesDeps): void
     '/api/auth/login',
     { schema: { tags: ['accounts'], body: LoginBody, response: { 200: UserReply } } },
     async (req, reply) => ({
-      user: await signIn(req, reply, (old) => accounts.login(req.body.username, req.body.password, req.ip, old)),
+      user: await signIn(req, reply, (from) => accounts.login(req.body.username, req.body.password, from)),
     }),
   );
 
   app.post('/api/auth/logout', { schema: { tags: ['accounts'] } }, async (req, reply) => {
     const sid = currentSid(req);
-    await accounts.logout(sid);
-    if (sid) deps.onSessionEnded(sid);
+    if (sid && (await accounts.logout(sid))) deps.onSessionEnded(sid);
+    // The device cookie stays: this browser has still signed in to the account before.
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.code(204).send();
   });
@@ -62,4 +81,10 @@ export function accountsRoutes(app: AppInstance, deps: AccountsRoutesDeps): void
     if (!req.viewer) throw errors.unauthenticated();
     return { user: req.viewer };
   });
+
+  app.get(
+    '/api/instance',
+    { schema: { tags: ['instance'], summary: 'What anyone may know about this instance before signing in.', response: { 200: InstanceReply } } },
+    async () => accounts.instance(),
+  );
 }

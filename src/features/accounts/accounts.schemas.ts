@@ -32,3 +32,11 @@ export const UserSchema = Type.Object({
 });
 
 export const UserReply = Type.Object({ user: UserSchema });
+
+/** What anyone may know about the instance before signing in; registration modes will join it. */
+export const InstanceReply = Type.Object({
+  hasAdmin: Type.Boolean({
+    description:
+      'Whether any account is an admin. Until one is, the first account registered from the machine Strobe runs on becomes the admin (or run `strobe admin create USERNAME`).',
+  }),
+});

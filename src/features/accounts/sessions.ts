@@ -6,7 +6,7 @@ import { findUserById } from './accounts.repo.js';
 import type { Viewer } from './viewer.js';
 
 export const SESSION_COOKIE = 'strobe_sid';
-const SID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+const SID_PATTERN = /^[\w-]{43}$/;
 
 export interface SessionsDeps {
   store: SessionStore;
@@ -16,8 +16,21 @@ export interface SessionsDeps {
   adminUsers: ReadonlySet<string>;
 }
 
+export interface OpenSession {
+  /** The store key (the HMAC of the cookie's id), as `session.ended` names the session. */
+  key: string;
+  viewer: Viewer;
+  /** Ms since epoch. */
+  expiresAt: number;
+}
+
 export class Sessions {
   constructor(private readonly deps: SessionsDeps) {}
+
+  /** SESSION_SECRET, for features that derive keys of their own from it (device cookies). */
+  get secret(): string {
+    return this.deps.secret;
+  }
 
   async open(userId: string): Promise<string> {
     const sid = randomBytes(32).toString('base64url');
@@ -25,17 +38,32 @@ export class Sessions {
     return sid;
   }
 
-  async close(sid: string | undefined): Promise<void> {
-    if (sid && SID_PATTERN.test(sid)) await this.deps.store.destroy(this.key(sid));
+  /** How long a session lasts from sign-in (sessions do not slide). */
+  get ttlMs(): number {
+    return this.deps.ttlMs;
+  }
+
+  /**
+   * True when a live session ended: only then may its sockets (on every instance) be told, so a
+   * made-up cookie cannot make every instance scan its sockets.
+   */
+  async close(sid: string | undefined): Promise<boolean> {
+    return sid !== undefined && SID_PATTERN.test(sid) && (await this.deps.store.destroy(this.key(sid)));
   }
 
   /** The signed-in user behind a cookie value, or null. */
   async viewer(sid: string | undefined): Promise<Viewer | null> {
+    return (await this.session(sid))?.viewer ?? null;
+  }
+
+  /** The live session behind a cookie value, with its store key and when it expires; or null. */
+  async session(sid: string | undefined): Promise<OpenSession | null> {
     if (!sid || !SID_PATTERN.test(sid)) return null;
-    const session = await this.deps.store.get(this.key(sid));
+    const key = this.key(sid);
+    const session = await this.deps.store.get(key);
     if (!session) return null;
     const row = await findUserById(this.deps.db, session.userId);
-    return row && toViewer(row, this.deps.adminUsers);
+    return row && { key, viewer: toViewer(row, this.deps.adminUsers), expiresAt: session.expiresAt };
   }
 
   key(sid: string): string {

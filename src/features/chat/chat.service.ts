@@ -24,10 +24,11 @@ export interface ChatDeps {
 }
 
 export class ChatService {
+  /** `room\nuserId` -> the retry of a held-back presence announcement: one per user and room. */
+  private readonly retries = new Map<string, NodeJS.Timeout>();
+
   constructor(private readonly deps: ChatDeps) {
-    deps.presence.onExpired?.((room, user) => {
-      void deps.bus.publish(`chat:${room}`, 'presence.left', { user: { id: user.id, username: user.username } }).catch(() => {});
-    });
+    deps.presence.onExpired?.((room, user) => void this.announce(room, user).catch(() => {}));
   }
 
   rooms(after: string | undefined, limit: number): Promise<ChatRoom[]> {
@@ -75,15 +76,44 @@ export class ChatService {
 
   /** Presence changes publish one notice per user, however many tabs they have. */
   async joined(room: string, user: PublicUser, connId: string): Promise<void> {
-    if (await this.deps.presence.join(room, user, connId)) {
-      await this.deps.bus.publish(`chat:${room}`, 'presence.joined', { user: { id: user.id, username: user.username } });
-    }
+    if (await this.deps.presence.join(room, user, connId)) await this.announce(room, user);
   }
 
   async left(room: string, user: PublicUser, connId: string): Promise<void> {
-    if (await this.deps.presence.leave(room, user.id, connId)) {
-      await this.deps.bus.publish(`chat:${room}`, 'presence.left', { user: { id: user.id, username: user.username } });
+    if (await this.deps.presence.leave(room, user.id, connId)) await this.announce(room, user);
+  }
+
+  /**
+   * Puts the user's real presence on the wire, at most once per interval (the store decides, for
+   * every instance): a flapping user costs their room a notice every few seconds, and the last
+   * state still goes out. Notices are volatile, so they never push messages out of the replay
+   * history; a client that resubscribes refetches the list instead.
+   */
+  private async announce(room: string, user: PublicUser): Promise<void> {
+    const { presence, bus } = this.deps;
+    // Twice at most: the second pass catches a change that raced the first (it read `present`
+    // before that change, and the change's own pass found the state already announced).
+    for (let pass = 0; pass < 2; pass++) {
+      const present = await presence.isPresent(room, user.id);
+      const decision = await presence.announce(room, user, present, Date.now());
+      if (decision === 'same') return;
+      if (decision !== 'publish') return this.retryLater(room, user, decision.retryInMs);
+      const data = { user: { id: user.id, username: user.username } };
+      await bus.publish(`chat:${room}`, present ? 'presence.joined' : 'presence.left', data, { volatile: true });
     }
+  }
+
+  private retryLater(room: string, user: PublicUser, delayMs: number): void {
+    const key = `${room}\n${user.id}`;
+    // The retry pending reads the state when it runs, so it covers this change too.
+    if (this.retries.has(key)) return;
+    const timer = setTimeout(() => {
+      this.retries.delete(key);
+      void this.announce(room, user).catch(() => {});
+    }, delayMs);
+    // A process stopping does not wait for it: the store's note lets another instance make it.
+    timer.unref();
+    this.retries.set(key, timer);
   }
 
   async requireRoom(room: string): Promise<void> {

@@ -10,7 +10,7 @@ export function parseChatText(raw: unknown): ParsedChat {
   if (raw.length > LIMITS.chatTextMax * 4) return { ok: false, message: `Messages are at most ${LIMITS.chatTextMax} characters.` };
   let text = sanitizeText(raw);
   let kind: ChatKind = 'text';
-  if (/^\/me(\s|$)/.test(text)) {
+  if (/^\/me(?:\s|$)/.test(text)) {
     kind = 'action';
     text = text.slice(3).trim();
   }

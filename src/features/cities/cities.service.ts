@@ -30,6 +30,8 @@ export class CitiesService {
   }
 
   search(prefix: string, limit: number): Promise<City[]> {
+    // No city name holds a NUL, and PostgreSQL refuses one in a text parameter (a 500, not "none").
+    if (prefix.includes('\u0000')) return Promise.resolve([]);
     return prefix.trim() ? searchCities(this.db, prefix.trim(), limit) : busyCities(this.db, limit);
   }
 

@@ -118,7 +118,11 @@ async function tail(path: string, length: number): Promise<Buffer> {
   return slice(path, Math.max(0, size - length), Math.min(length, size));
 }
 
-export async function processImage(input: Buffer): Promise<ProcessedImage> {
+/**
+ * `scratchDir` holds the shrunk decode's temporary file: the process's own scratch folder, which is
+ * emptied at start, so a worker killed mid-decode leaves nothing behind for good.
+ */
+export async function processImage(input: Buffer, scratchDir: string = tmpdir()): Promise<ProcessedImage> {
   const meta = await readHeader(input);
   const frameHeight = meta.frameHeight;
   const swapped = (meta.orientation ?? 1) >= 5;
@@ -127,7 +131,7 @@ export async function processImage(input: Buffer): Promise<ProcessedImage> {
   const shrink = meta.format === 'jpeg' ? jpegShrink(width) : 1;
   // libvips takes a JPEG's load-time scale only as file-name options, so a shrunk decode needs a
   // file: a temporary one, named by us (never by the upload), removed in every case.
-  const file = shrink > 1 ? join(tmpdir(), `strobe-decode-${randomUUID()}.jpg`) : undefined;
+  const file = shrink > 1 ? join(scratchDir, `strobe-decode-${randomUUID()}.jpg`) : undefined;
   if (file) {
     try {
       await writeFile(file, input);

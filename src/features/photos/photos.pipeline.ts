@@ -38,6 +38,8 @@ export interface PipelineDeps {
   cities: CitiesService;
   notifications: NotificationsService;
   social: SocialService;
+  /** The process's scratch folder (emptied at start): a decode's temporary file goes there. */
+  scratchDir?: string;
   log: { warn(obj: object, msg: string): void };
 }
 
@@ -62,7 +64,7 @@ export async function resize(deps: PipelineDeps, photoId: string): Promise<void>
   if (!original) return fail(deps, photoId, GAVE_UP);
   let image;
   try {
-    image = await processImage(original);
+    image = await processImage(original, deps.scratchDir);
   } catch (err) {
     if (err instanceof ImageRejected) return fail(deps, photoId, err.message);
     throw err;
@@ -88,7 +90,12 @@ export async function resize(deps: PipelineDeps, photoId: string): Promise<void>
       placeholder: image.placeholder,
       cityId,
     });
-    if (!done) return null;
+    if (!done) {
+      // Deleted (or failed) while it was being resized: nothing will ever refer to the files written
+      // above, unless another photo has the same content, which the purge checks under these locks.
+      await enqueue(q, 'blobs.purge', { media: [thumbKey, displayKey], uploads: [] });
+      return null;
+    }
     await enqueue(q, 'photo.fanout', { photoId });
     await enqueue(q, 'notify', { userId: done.ownerId, type: 'photo.ready', photoId, key: `photo.ready:${photoId}` });
     await enqueue(q, 'badges.check', { userId: done.ownerId });

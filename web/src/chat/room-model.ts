@@ -2,6 +2,8 @@
 // The live subscription comes first; its onReset (first subscribe, or replay impossible) is
 // what triggers the HTTP fetch, so no message can fall between the page and the stream.
 // Events that arrive while a fetch is in flight are kept aside and merged on top of its result.
+// Presence notices are live only (the server never replays them), so a resubscription that
+// recovered every message still refetches the presence list, once the server has answered it.
 import type { ChatMessage, PublicUser } from '../../../src/shared/api.js';
 import type { Envelope, EventType } from '../../../src/shared/realtime.js';
 import { ApiError, errorMessage } from '../lib/api.js';
@@ -27,7 +29,10 @@ const MAX_NOTICES = 100;
 
 export class RoomModel extends LiveModel<RoomState> {
   private liveSinceReset: ChatMessage[] = [];
-  private presenceSinceReset: PresenceChange[] = [];
+  /** Presence events since the newest presence fetch began, to apply on top of its answer. */
+  private presenceSinceFetch: PresenceChange[] = [];
+  /** Bumped by every presence fetch: only the newest one's answer is applied. */
+  private presenceFetches = 0;
 
   constructor(
     readonly room: string,
@@ -49,6 +54,8 @@ export class RoomModel extends LiveModel<RoomState> {
   start(): () => void {
     const stopLive = this.startLive(chatStream(this.room), {
       onEvent: (env) => this.handleEvent(env),
+      // From the server's answer on, every notice reaches us live: a fetch begun now misses none.
+      onRecovered: () => void this.refetchPresence(),
       onError: (err) => this.patch(err.code === 'NOT_FOUND' ? { missing: true, loaded: true } : { error: err.message }),
     });
     const stopDelivered = onDelivered((m) => m.room === this.room && this.addMessage(m));
@@ -61,8 +68,7 @@ export class RoomModel extends LiveModel<RoomState> {
   async refetch(): Promise<void> {
     const gen = this.nextGeneration();
     this.liveSinceReset = [];
-    this.presenceSinceReset = [];
-    await Promise.all([this.refetchHistory(gen), this.refetchPresence(gen)]);
+    await Promise.all([this.refetchHistory(gen), this.refetchPresence()]);
   }
 
   loadOlder(): Promise<void> {
@@ -88,10 +94,13 @@ export class RoomModel extends LiveModel<RoomState> {
     }
   }
 
-  private async refetchPresence(gen: number): Promise<void> {
+  private async refetchPresence(): Promise<void> {
+    const attempt = ++this.presenceFetches;
+    // Older events are in the answer already, and applying them again could undo a later change.
+    this.presenceSinceFetch = [];
     try {
       const { items } = await fetchPresence(this.room);
-      if (!this.stale(gen)) this.patch({ presence: applyPresence(items, this.presenceSinceReset) });
+      if (!this.closed && attempt === this.presenceFetches) this.patch({ presence: applyPresence(items, this.presenceSinceFetch) });
     } catch {
       // The history error already tells the user; presence alone is not worth a second alert.
     }
@@ -110,7 +119,7 @@ export class RoomModel extends LiveModel<RoomState> {
   }
 
   private changePresence(change: PresenceChange, at: number): void {
-    this.presenceSinceReset.push(change);
+    this.presenceSinceFetch.push(change);
     const state = this.store.get();
     const presence = applyPresence(state.presence, [change]);
     let notices = state.notices;

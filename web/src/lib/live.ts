@@ -29,6 +29,11 @@ export interface StreamHandlers {
   onEvent(env: Envelope): void;
   /** Continuity is not guaranteed (first subscribe, or history gone): refetch over HTTP and merge. */
   onReset(): void;
+  /**
+   * A resubscription recovered every event it missed. Live-only state (presence notices, which the
+   * server never replays) may still have changed meanwhile: refetch that part now.
+   */
+  onRecovered?(): void;
   onError?(error: AckError['error']): void;
 }
 
@@ -207,6 +212,7 @@ export class LiveClient {
     }
     for (const l of [...entry.listeners]) {
       if (!ack.recovered || l.needsReset) this.resetListener(l);
+      else guard(() => l.handlers.onRecovered?.());
     }
   }
 

@@ -1,0 +1,72 @@
+// A socket keeps the viewer of its handshake, so the rights it was opened with must not outlive the
+// session or the role behind them. Sessions end on any instance (logout, re-login) and roles change
+// in another process (`strobe admin`): the news travels on the internal `sessions` bus stream, and
+// each instance ends or refreshes the sockets it holds.
+import type { Envelope, EventData } from '../shared/realtime.js';
+import type { AppServer, AppSocket } from './types.js';
+
+/** Internal bus stream: sessions that ended and users whose rights changed. No client may watch it. */
+export const SESSIONS_STREAM = 'sessions';
+
+/**
+ * How often an instance looks for sockets whose session expired. A 30-day session may outlive its
+ * expiry by 30 s; a short one (tests) by 1 s.
+ */
+export function sweepIntervalMs(sessionTtlMs: number): number {
+  return Math.min(30_000, Math.max(1_000, Math.floor(sessionTtlMs / 10)));
+}
+
+export class SocketSessions {
+  private sweeper: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly io: AppServer,
+    private readonly sweepMs: number,
+  ) {}
+
+  /** One timer per instance, not one per socket: a timer would cost every connection heap. */
+  start(): void {
+    this.sweeper ??= setInterval(() => this.sweep(Date.now()), this.sweepMs);
+    this.sweeper.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
+  }
+
+  /** An event of the `sessions` stream, from this instance or another. */
+  handle(env: Envelope): void {
+    if (env.type === 'session.ended') this.endSession((env.data as EventData['session.ended']).key);
+    else if (env.type === 'user.changed') this.userChanged((env.data as EventData['user.changed']).userId);
+  }
+
+  /**
+   * Disconnects the sockets opened with the session of this store key. A scan rather than a room per
+   * session: a room costs every socket ~250 bytes, and only a session that existed gets here.
+   */
+  endSession(key: string): void {
+    for (const socket of this.sockets()) if (socket.data.sessionKey === key) socket.disconnect(true);
+  }
+
+  /**
+   * Drops the transports of the user's sockets rather than disconnecting them: socket.io-client then
+   * reconnects by itself and its new handshake reads the user's current rights, and streams it may no
+   * longer watch (`system`) are refused on resubscribe.
+   */
+  userChanged(userId: string): void {
+    for (const socket of this.sockets()) if (socket.data.viewer?.id === userId) socket.conn.close();
+  }
+
+  /** Ends the sockets whose session expired by `now`, as a logout would. */
+  sweep(now: number): void {
+    for (const socket of this.sockets()) {
+      const expiresAt = socket.data.sessionExpiresAt;
+      if (expiresAt !== null && expiresAt <= now) socket.disconnect(true);
+    }
+  }
+
+  private sockets(): IterableIterator<AppSocket> {
+    return this.io.of('/').sockets.values();
+  }
+}
