@@ -209,6 +209,7 @@ class Publisher {
         variants: { thumb: `/media/p/${1_000_000 + n}/thumb.webp`, display: `/media/p/${1_000_000 + n}/display.webp` },
         placeholder: 'HBkSHYSIeHiPiHh8eJd4eTN0EEQG',
         likes: 0,
+        comments: 0,
         liked: false,
         failure: null,
         createdAt: new Date().toISOString(),
@@ -226,6 +227,7 @@ class Publisher {
       photo: { id: String(1_000_000 + n), thumb: `/media/p/${1_000_000 + n}/thumb.webp` },
       badge: null,
       reason: null,
+      comment: null,
       read: false,
       createdAt: new Date().toISOString(),
     };

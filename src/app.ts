@@ -11,7 +11,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import { openAdapters, type Adapters } from './adapters/index.js';
 import type { Config, TrustProxy } from './config.js';
+import { registerAccountJobs } from './features/accounts/accounts.jobs.js';
 import { accountsRoutes } from './features/accounts/accounts.routes.js';
+import { AccountSettings } from './features/accounts/accounts.settings.js';
+import { accountSettingsRoutes } from './features/accounts/accounts.settings.routes.js';
 import { adminRoutes } from './features/admin/admin.routes.js';
 import { AdminService } from './features/admin/admin.service.js';
 import { InstanceDirectory } from './features/admin/instances.js';
@@ -20,12 +23,19 @@ import { Sessions } from './features/accounts/sessions.js';
 import { chatRoutes } from './features/chat/chat.routes.js';
 import { citiesRoutes } from './features/cities/cities.routes.js';
 import { CitiesService } from './features/cities/cities.service.js';
+import { commentsRoutes } from './features/comments/comments.routes.js';
+import { registerCommentJobs } from './features/comments/comments.jobs.js';
+import { CommentsService } from './features/comments/comments.service.js';
 import { NotificationsService } from './features/notifications/notifications.service.js';
 import { notificationsRoutes } from './features/notifications/notifications.routes.js';
 import { registerPhotoJobs } from './features/photos/photos.pipeline.js';
 import { photosRoutes } from './features/photos/photos.routes.js';
 import { PhotosService } from './features/photos/photos.service.js';
 import { registerPhotoStreams } from './features/photos/photos.streams.js';
+import { searchRoutes } from './features/search/search.routes.js';
+import { SearchService } from './features/search/search.service.js';
+import { tagsRoutes } from './features/tags/tags.routes.js';
+import { registerTagStreams } from './features/tags/tags.streams.js';
 import { socialRoutes } from './features/social/social.routes.js';
 import { SocialService } from './features/social/social.service.js';
 import { ChatService } from './features/chat/chat.service.js';
@@ -83,6 +93,9 @@ export async function buildStrobe(
   const app: AppInstance = Fastify({
     logger,
     bodyLimit: JSON_BODY_LIMIT,
+    // A path parameter over Fastify's default 100 characters would be a 404 (no route); up to this it
+    // reaches its route, whose schema answers 400 VALIDATION (a 500-character tag, for one).
+    routerOptions: { maxParamLength: 1000 },
     trustProxy: fastifyTrustProxy(config.trustProxy),
     requestIdHeader: false,
     genReqId: requestId,
@@ -124,6 +137,7 @@ export async function buildStrobe(
   registerCoreStreams(streams);
   registerChatStreams(streams, chat);
   registerPhotoStreams(streams, { photos, cities, social });
+  registerTagStreams(streams);
   const realtime = createRealtime(app.server, {
     bus: adapters.bus,
     sessions,
@@ -146,6 +160,13 @@ export async function buildStrobe(
     realtime.endSession(key); // this instance's at once, even if the bus is down
     adapters.bus.publish(SESSIONS_STREAM, 'session.ended', { key }).catch((err: unknown) => app.log.warn({ err }, 'could not tell other instances that a session ended'));
   };
+  // A password change, "sign out everywhere" or an account deletion ends all of a user's sessions: one event.
+  const endUserSessions = (userId: string, except: string | null) => {
+    const data = { userId, except };
+    realtime.sessionEvent({ stream: SESSIONS_STREAM, offset: '', type: 'user.sessions-ended', data, ts: Date.now() });
+    adapters.bus.publish(SESSIONS_STREAM, 'user.sessions-ended', data).catch((err: unknown) => app.log.warn({ err }, "could not tell other instances that a user's sessions ended"));
+  };
+  const settings = new AccountSettings({ db: adapters.db, sessions, limiter: adapters.limiter, uploads: adapters.uploads, onSessionsEnded: endUserSessions });
 
   await app.register(fastifyHelmet, securityHeaders(config.publicUrl));
   await app.register(fastifyCookie);
@@ -163,6 +184,11 @@ export async function buildStrobe(
     secureCookies: config.publicUrl ? config.publicUrl.protocol === 'https:' : 'auto',
     onSessionEnded: endSession,
   });
+  accountSettingsRoutes(app, {
+    settings,
+    sessionTtlMs: config.sessionTtlMs,
+    secureCookies: config.publicUrl ? config.publicUrl.protocol === 'https:' : 'auto',
+  });
   chatRoutes(app, chat);
   // Multipart is parsed for the photo routes only: anywhere else a form is refused with 415, not
   // parsed into a body that fails validation.
@@ -172,12 +198,16 @@ export async function buildStrobe(
   });
   socialRoutes(app, { social, photos });
   citiesRoutes(app, cities);
+  tagsRoutes(app, { db: adapters.db, photos });
+  searchRoutes(app, new SearchService({ db: adapters.db, cities }));
   notificationsRoutes(app, notifications);
+  commentsRoutes(app, new CommentsService({ db: adapters.db, bus: adapters.bus, limiter: adapters.limiter }));
   adminRoutes(app, new AdminService({ jobs: adapters.jobs, instances }));
   mediaRoutes(app, adapters.media);
   if (roles.web) await webRoutes(app, config.webDir);
   await app.ready();
 
+  let accountJobs: { stop(): void } | undefined;
   if (roles.worker) {
     registerPhotoJobs(adapters.jobs, {
       db: adapters.db,
@@ -187,6 +217,18 @@ export async function buildStrobe(
       cities,
       notifications,
       social,
+      scratchDir: adapters.tmpDir,
+      log: app.log,
+    });
+    registerCommentJobs(adapters.jobs, { db: adapters.db });
+    accountJobs = registerAccountJobs(adapters.jobs, {
+      db: adapters.db,
+      bus: adapters.bus,
+      sessions,
+      photos,
+      social,
+      media: adapters.media,
+      uploads: adapters.uploads,
       scratchDir: adapters.tmpDir,
       log: app.log,
     });
@@ -209,6 +251,7 @@ export async function buildStrobe(
       // this listener closed the load balancer's connection fails over at once.
       if (app.server.listening) app.server.close();
       heartbeat.stop(); // no beat may follow the announcement
+      accountJobs?.stop();
       await adapters.bus.publish('system', 'instance.stopping', { instance: instanceId }).catch(() => {});
       // Dropping the transports (not a server-side disconnect) makes socket.io-client reconnect by itself.
       for (const socket of realtime.io.sockets.sockets.values()) socket.conn.close();

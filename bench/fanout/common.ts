@@ -62,6 +62,7 @@ export function makePhoto(seq: number, city: CityRow, step: number, sentAt: numb
     variants: { thumb: `/media/${hex(seq)}.webp`, display: `/media/${hex(seq + 1)}.webp` },
     placeholder: 'HBkSHYSIeHiPiHh8eJd4eTN0EEQG',
     likes: 0,
+    comments: 0,
     liked: false,
     failure: null,
     createdAt: new Date(Math.floor(sentAt)).toISOString(),

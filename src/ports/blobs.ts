@@ -6,9 +6,12 @@ import type { Readable } from 'node:stream';
 export const BLOB_EXTENSIONS = ['jpg', 'png', 'webp', 'avif', 'gif'] as const;
 export type BlobExtension = (typeof BLOB_EXTENSIONS)[number];
 
-const KEY = /^[0-9a-f]{64}\.(?:jpg|png|webp|avif|gif)$/;
+/** Not an image: account data exports (features/accounts), kept in the uploads store, never under /media. */
+export type PrivateExtension = 'zip';
 
-export function blobKey(sha256Hex: string, ext: BlobExtension): string {
+const KEY = /^[0-9a-f]{64}\.(?:jpg|png|webp|avif|gif|zip)$/;
+
+export function blobKey(sha256Hex: string, ext: BlobExtension | PrivateExtension): string {
   const key = `${sha256Hex}.${ext}`;
   if (!KEY.test(key)) throw new Error(`not a content address: ${key}`);
   return key;
@@ -18,12 +21,13 @@ export function isBlobKey(key: unknown): key is string {
   return typeof key === 'string' && KEY.test(key);
 }
 
-export const CONTENT_TYPES: Record<BlobExtension, string> = {
+export const CONTENT_TYPES: Record<BlobExtension | PrivateExtension, string> = {
   jpg: 'image/jpeg',
   png: 'image/png',
   webp: 'image/webp',
   avif: 'image/avif',
   gif: 'image/gif',
+  zip: 'application/zip',
 };
 
 export interface BlobInfo {

@@ -20,13 +20,24 @@ export interface JobPayloads {
   notify: NotifyPayload;
   /** Awards upload milestone badges the user has reached. */
   'badges.check': { userId: string };
+  /** A new comment: notifies the photo's owner and the users it mentions (features/comments/comments.jobs.ts). */
+  'comment.notify': { commentId: string };
+  /** A photo became ready: notifies the users its caption mentions (features/comments/comments.jobs.ts). */
+  'photo.mentions': { photoId: string };
+  /** Deletes everything a user marked deleted owned, in batches; resumes where it stopped (features/accounts/accounts.jobs.ts). */
+  'account.delete': { userId: string };
+  /** Builds a user's data export zip and notifies them (features/accounts/accounts.jobs.ts). */
+  'account.export': { exportId: string };
 }
 
 export interface NotifyPayload {
   userId: string;
-  type: 'follow' | 'like' | 'photo.ready' | 'photo.failed' | 'badge';
+  type: 'follow' | 'like' | 'photo.ready' | 'photo.failed' | 'badge' | 'comment' | 'mention' | 'export.ready';
   actorId?: string;
   photoId?: string;
+  commentId?: string;
+  /** The export an `export.ready` notification is about. */
+  exportId?: string;
   badge?: number;
   reason?: string;
   /** The same key twice for one user stores one notification. */
@@ -35,7 +46,7 @@ export interface NotifyPayload {
 export type JobName = keyof JobPayloads;
 
 /** The jobs a worker can be restricted to (`strobe worker --queues`). */
-export const JOB_NAMES = ['photo.resize', 'photo.fanout', 'blobs.purge', 'notify', 'badges.check'] as const satisfies readonly JobName[];
+export const JOB_NAMES = ['photo.resize', 'photo.fanout', 'blobs.purge', 'notify', 'badges.check', 'comment.notify', 'photo.mentions', 'account.delete', 'account.export'] as const satisfies readonly JobName[];
 
 export interface Job<N extends JobName = JobName> {
   id: string;

@@ -1,7 +1,8 @@
 // A socket keeps the viewer of its handshake, so the rights it was opened with must not outlive the
 // session or the role behind them. Sessions end on any instance (logout, re-login) and roles change
 // in another process (`strobe admin`): the news travels on the internal `sessions` bus stream, and
-// each instance ends or refreshes the sockets it holds.
+// each instance ends or refreshes the sockets it holds. A password change, "sign out everywhere" or an
+// account deletion ends all of a user's sessions at once (`user.sessions-ended`).
 import type { Envelope, EventData } from '../shared/realtime.js';
 import type { AppServer, AppSocket } from './types.js';
 
@@ -39,6 +40,20 @@ export class SocketSessions {
   handle(env: Envelope): void {
     if (env.type === 'session.ended') this.endSession((env.data as EventData['session.ended']).key);
     else if (env.type === 'user.changed') this.userChanged((env.data as EventData['user.changed']).userId);
+    else if (env.type === 'user.sessions-ended') {
+      const { userId, except } = env.data as EventData['user.sessions-ended'];
+      this.endUserSessions(userId, except);
+    }
+  }
+
+  /**
+   * Disconnects every socket of the user that was not opened with the session `except`: one event for
+   * all of a user's sessions, however many there were.
+   */
+  endUserSessions(userId: string, except: string | null): void {
+    for (const socket of this.sockets()) {
+      if (socket.data.viewer?.id === userId && socket.data.sessionKey !== except) socket.disconnect(true);
+    }
   }
 
   /**

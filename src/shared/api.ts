@@ -27,6 +27,7 @@ export type ChatKind = 'text' | 'action';
 export interface ChatMessage {
   id: string;
   room: string;
+  /** A deleted account's messages stay: its id, and DELETED_USERNAME for the username. */
   user: { id: string; username: string };
   text: string;
   kind: ChatKind;
@@ -61,6 +62,8 @@ export interface Photo {
   /** A base64 thumbhash to paint while the image loads; null until ready. */
   placeholder: string | null;
   likes: number;
+  /** How many comments it has. */
+  comments: number;
   /** Does the viewer like it (false for anonymous viewers and in broadcast events). */
   liked: boolean;
   /** Why processing failed, shown to the owner; null otherwise. */
@@ -94,7 +97,7 @@ export interface LikeResult {
   liked: boolean;
 }
 
-export type NotificationType = 'follow' | 'like' | 'photo.ready' | 'photo.failed' | 'badge';
+export type NotificationType = 'follow' | 'like' | 'photo.ready' | 'photo.failed' | 'badge' | 'comment' | 'mention' | 'export.ready';
 
 export interface Notification {
   id: string;
@@ -107,13 +110,39 @@ export interface Notification {
   badge: number | null;
   /** Why processing failed, for `photo.failed`. */
   reason: string | null;
+  /** The comment, for `comment` and for `mention` in a comment (null for a mention in a caption). */
+  comment: { id: string; text: string } | null;
+  /** The data export, for `export.ready`: download it from `url` (signed in) until it expires. */
+  export?: { id: string; url: string } | null;
   read: boolean;
+  createdAt: string;
+}
+
+/** A comment on a photo (GET/POST /api/photos/:id/comments, `comment.created`). */
+export interface Comment {
+  id: string;
+  photoId: string;
+  user: PublicUser;
+  text: string;
   createdAt: string;
 }
 
 /** GET /api/notifications: a page plus how many are unread. */
 export interface NotificationPage extends Page<Notification> {
   unread: number;
+}
+
+/** A hashtag (NFC, lower case) and how many ready photos carry it. */
+export interface Tag {
+  name: string;
+  photos: number;
+}
+
+/** GET /api/search?q=: at most 10 of each kind, each matching `q` as a prefix. */
+export interface SearchResults {
+  users: PublicUser[];
+  tags: Tag[];
+  cities: City[];
 }
 
 /** Limits the browser shows and the server enforces. */
@@ -123,6 +152,7 @@ export const LIMITS = {
   passwordMax: 200,
   roomPattern: '^[a-z0-9-]{1,40}$',
   chatTextMax: 1000,
+  commentTextMax: 1000,
   clientIdMax: 100,
   pageMax: 100,
   captionMax: 500,
@@ -175,3 +205,18 @@ export interface RetryDeadResult {
   queue: string;
   moved: number;
 }
+
+/** POST /api/me/export: a data export being built (`pending`), then `ready` at `url` until `expiresAt`. */
+export interface AccountExport {
+  id: string;
+  status: 'pending' | 'ready' | 'failed';
+  url: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+/**
+ * The author of a chat message whose account was deleted: the message stays, with the account's id
+ * and this in place of the username (no username can look like it).
+ */
+export const DELETED_USERNAME = '[deleted]';

@@ -1,6 +1,6 @@
 // The realtime contract: stream names, the event envelope and the acknowledgements.
 // Shared by the server, the browser app and the tests.
-import type { ChatMessage, Notification, Photo, ProfileCounts, PublicUser } from './api.js';
+import type { ChatMessage, Comment, Notification, Photo, ProfileCounts, PublicUser } from './api.js';
 
 /** Server -> client: every delivery is one `event` carrying this envelope. */
 export interface Envelope<T extends EventType = EventType> {
@@ -15,12 +15,16 @@ export interface Envelope<T extends EventType = EventType> {
 
 /** Event type -> payload. */
 export interface EventData {
-  /** On latest, city:<slug>, profile:<username> and home: a photo became visible. */
+  /** On latest, city:<slug>, tag:<tag>, profile:<username> and home: a photo became visible. */
   'photo.ready': { photo: Photo };
   /** On every stream that showed the photo. */
   'photo.deleted': { id: string };
   /** On photo:<id>. */
   'photo.liked': { id: string; likes: number };
+  /** On photo:<id>: a comment was posted; `comments` is the photo's new count. */
+  'comment.created': { comment: Comment; comments: number };
+  /** On photo:<id>: a comment was deleted; `comments` is the photo's new count. */
+  'comment.deleted': { id: string; photoId: string; comments: number };
   /** On profile:<username>. */
   'profile.counts': { username: string; counts: ProfileCounts };
   /** On the owner's user stream. */
@@ -42,6 +46,12 @@ export interface EventData {
    * instance drops the transports of their sockets, which reconnect with the fresh rights.
    */
   'user.changed': { userId: string };
+  /**
+   * Internal, on the `sessions` stream: every session of the user ended but the one whose store key
+   * is `except` (a password change, "sign out everywhere", an account deletion), so every instance
+   * disconnects the user's sockets that were opened with any other session.
+   */
+  'user.sessions-ended': { userId: string; except: string | null };
 }
 export type EventType = keyof EventData;
 

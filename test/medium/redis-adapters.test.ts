@@ -43,7 +43,7 @@ if (await servicesUp(['redis'])) {
 
   sessionStoreContract('Redis', async () => {
     const redis = await connection();
-    return { store: closing(new RedisSessionStore(redis, `${prefix}sessions:`), redis), userId: '42' };
+    return { store: closing(new RedisSessionStore(redis, `${prefix}sessions:`), redis), userId: '42', otherUserId: '43' };
   });
   presenceContract('Redis', async () => {
     const redis = await connection();

@@ -23,6 +23,7 @@ function photo(id: string, at: number, over: Partial<Photo> = {}): Photo {
     variants: { thumb: `/media/${id}-t.webp`, display: `/media/${id}-d.webp` },
     placeholder: null,
     likes: 0,
+    comments: 0,
     liked: false,
     failure: null,
     createdAt: new Date(T0 + at).toISOString(),
@@ -111,6 +112,7 @@ test('notifications show once, newest first, the live copy winning', () => {
     photo: { id: 'p1', thumb: null },
     badge: null,
     reason: null,
+    comment: null,
     read,
     createdAt: new Date(T0 + at).toISOString(),
   });

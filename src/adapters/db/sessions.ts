@@ -31,6 +31,19 @@ export class DbSessionStore implements SessionStore {
     return row?.live === true;
   }
 
+  async listByUser(userId: string): Promise<string[]> {
+    const rows = await this.db.query<{ id_hash: string }>('select id_hash from sessions where user_id = $1 and expires_at > now()', [userId]);
+    return rows.map((r) => r.id_hash);
+  }
+
+  async destroyByUser(userId: string, except?: string): Promise<string[]> {
+    const rows = await this.db.query<{ id_hash: string; live: boolean }>(
+      'delete from sessions where user_id = $1 and id_hash <> $2 returning id_hash, expires_at > now() as live',
+      [userId, except ?? ''],
+    );
+    return rows.filter((r) => r.live).map((r) => r.id_hash);
+  }
+
   async close(): Promise<void> {
     clearInterval(this.sweeper);
   }

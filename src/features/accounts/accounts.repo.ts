@@ -1,5 +1,6 @@
 import type { Db, Queryable } from '../../ports/db.js';
 
+/** A live account: deleted ones (tombstones, see migration 008) are never returned as users. */
 export interface UserRow {
   id: string;
   username: string;
@@ -26,7 +27,9 @@ export async function insertUser(db: Db, username: string, passwordHash: string,
     if (opts.firstAdmin) await q.query('select pg_advisory_xact_lock($1)', [FIRST_ADMIN_LOCK]);
     const [row] = await q.query<UserRow>(
       `insert into users (username, password_hash, is_admin)
-       values ($1, $2, $3 and not exists (select 1 from users where is_admin or username = any($4::text[])))
+       select $1, $2, $3 and not exists (select 1 from users where is_admin or username = any($4::text[]))
+       -- A deleted account's username is held for a while (account deletion, migration 008).
+       where not exists (select 1 from username_holds where username = $1 and until > now())
        on conflict (username) do nothing
        returning id, username, password_hash, is_admin`,
       [username, passwordHash, opts.firstAdmin, [...opts.adminUsers]],
@@ -46,7 +49,7 @@ export async function hasAdmin(q: Queryable, adminUsers: ReadonlySet<string>): P
 
 export async function findUserByUsername(q: Queryable, username: string): Promise<UserRow | null> {
   const [row] = await q.query<UserRow>(
-    'select id, username, password_hash, is_admin from users where username = $1',
+    'select id, username, password_hash, is_admin from users where username = $1 and deleted_at is null',
     [username],
   );
   return row ?? null;
@@ -54,6 +57,6 @@ export async function findUserByUsername(q: Queryable, username: string): Promis
 
 export async function findUserById(q: Queryable, id: string): Promise<UserRow | null> {
   if (!/^\d{1,18}$/.test(id)) return null;
-  const [row] = await q.query<UserRow>('select id, username, password_hash, is_admin from users where id = $1', [id]);
+  const [row] = await q.query<UserRow>('select id, username, password_hash, is_admin from users where id = $1 and deleted_at is null', [id]);
   return row ?? null;
 }

@@ -51,6 +51,14 @@ export class Sessions {
     return sid !== undefined && SID_PATTERN.test(sid) && (await this.deps.store.destroy(this.key(sid)));
   }
 
+  /**
+   * Ends every session of a user but the one with store key `exceptKey`; returns the store keys of
+   * the live sessions that ended. Their sockets are the caller's to end (see accounts.settings.ts).
+   */
+  async closeAllOf(userId: string, exceptKey?: string): Promise<string[]> {
+    return this.deps.store.destroyByUser(userId, exceptKey);
+  }
+
   /** The signed-in user behind a cookie value, or null. */
   async viewer(sid: string | undefined): Promise<Viewer | null> {
     return (await this.session(sid))?.viewer ?? null;

@@ -11,7 +11,8 @@ interface MessageRow {
   created_at: Date;
 }
 
-const MESSAGE_COLUMNS = `m.id, m.room, m.user_id, u.username, m.body, m.kind, m.created_at`;
+// A deleted account's messages stay, from DELETED_USERNAME (shared/api.ts; its username is null).
+const MESSAGE_COLUMNS = `m.id, m.room, m.user_id, coalesce(u.username, '[deleted]') as username, m.body, m.kind, m.created_at`;
 
 function toMessage(r: MessageRow): ChatMessage {
   return {

@@ -12,13 +12,18 @@ interface NotificationRow {
   thumb_key: string | null;
   badge: number | null;
   reason: string | null;
+  comment_id: string | null;
+  comment_body: string | null;
+  export_id: string | null;
   read_at: Date | null;
   created_at: Date;
 }
 
 const SELECT = `
-  select n.id, n.type, n.actor_id, a.username as actor_name, n.photo_id, p.thumb_key, n.badge, n.reason, n.read_at, n.created_at
-  from notifications n left join users a on a.id = n.actor_id left join photos p on p.id = n.photo_id`;
+  select n.id, n.type, n.actor_id, a.username as actor_name, n.photo_id, p.thumb_key, n.badge, n.reason, n.read_at, n.created_at,
+         n.comment_id, c.body as comment_body, n.export_id
+  from notifications n left join users a on a.id = n.actor_id left join photos p on p.id = n.photo_id
+  left join comments c on c.id = n.comment_id`;
 
 function toNotification(r: NotificationRow): Notification {
   return {
@@ -28,6 +33,8 @@ function toNotification(r: NotificationRow): Notification {
     photo: r.photo_id ? { id: r.photo_id, thumb: r.thumb_key ? mediaUrl(r.thumb_key) : null } : null,
     badge: r.badge,
     reason: r.reason,
+    comment: r.comment_id && r.comment_body !== null ? { id: r.comment_id, text: r.comment_body } : null,
+    export: r.export_id ? { id: r.export_id, url: `/api/me/exports/${r.export_id}` } : null,
     read: r.read_at !== null,
     createdAt: r.created_at.toISOString(),
   };
@@ -36,14 +43,16 @@ function toNotification(r: NotificationRow): Notification {
 /** Stores it once per (user, key); null when it was already there (a redelivered job). */
 export async function insertNotification(q: Queryable, n: NotifyPayload): Promise<Notification | null> {
   const [inserted] = await q.query<{ id: string }>(
-    `insert into notifications (user_id, type, actor_id, photo_id, badge, reason, dedupe_key)
-     select $1, $2, $3, $4, $5, $6, $7
-     -- The photo or the actor may be gone by the time the job runs: then there is nothing to say.
+    `insert into notifications (user_id, type, actor_id, photo_id, badge, reason, dedupe_key, comment_id, export_id)
+     select $1, $2, $3, $4, $5, $6, $7, $8, $9
+     -- The photo, the comment or the actor may be gone by the time the job runs: then there is nothing to say.
      where ($3::bigint is null or exists (select 1 from users where id = $3::bigint))
        and ($4::bigint is null or exists (select 1 from photos where id = $4::bigint))
+       and ($8::bigint is null or exists (select 1 from comments where id = $8::bigint))
+       and ($9::bigint is null or exists (select 1 from account_exports where id = $9::bigint))
      on conflict (user_id, dedupe_key) do nothing
      returning id`,
-    [n.userId, n.type, n.actorId ?? null, n.photoId ?? null, n.badge ?? null, n.reason ?? null, n.key],
+    [n.userId, n.type, n.actorId ?? null, n.photoId ?? null, n.badge ?? null, n.reason ?? null, n.key, n.commentId ?? null, n.exportId ?? null],
   );
   if (!inserted) return null;
   const [row] = await q.query<NotificationRow>(`${SELECT} where n.id = $1`, [inserted.id]);

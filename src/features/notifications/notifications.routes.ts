@@ -7,11 +7,22 @@ import type { NotificationsService } from './notifications.service.js';
 
 const NotificationSchema = Type.Object({
   id: Type.String(),
-  type: Type.Union([Type.Literal('follow'), Type.Literal('like'), Type.Literal('photo.ready'), Type.Literal('photo.failed'), Type.Literal('badge')]),
+  type: Type.Union([
+    Type.Literal('follow'),
+    Type.Literal('like'),
+    Type.Literal('photo.ready'),
+    Type.Literal('photo.failed'),
+    Type.Literal('badge'),
+    Type.Literal('comment'),
+    Type.Literal('mention'),
+    Type.Literal('export.ready'),
+  ]),
   actor: Nullable(PublicUserSchema),
   photo: Nullable(Type.Object({ id: Type.String(), thumb: Nullable(Type.String()) })),
   badge: Nullable(Type.Integer()),
   reason: Nullable(Type.String()),
+  comment: Nullable(Type.Object({ id: Type.String(), text: Type.String() }, { description: 'The comment, for `comment` and for `mention` in a comment.' })),
+  export: Type.Optional(Nullable(Type.Object({ id: Type.String(), url: Type.String() }, { description: 'The data export, for `export.ready`: GET `url` (signed in as its owner) until it expires.' }))),
   read: Type.Boolean(),
   createdAt: Type.String(),
 });

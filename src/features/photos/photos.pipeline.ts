@@ -3,6 +3,7 @@
 //   upload ─► photo.resize ─┬─► photo.fanout      (home timelines, live walls)
 //                           ├─► notify             (photo.ready, to the owner)
 //                           ├─► badges.check       (upload milestones)
+//                           ├─► photo.mentions     (@username in the caption: features/comments/comments.jobs.ts)
 //                           └─► blobs.purge        (the original)
 //             failed ───────┬─► notify             (photo.failed, with the reason)
 //                           └─► blobs.purge
@@ -16,10 +17,12 @@ import type { RealtimeBus } from '../../ports/bus.js';
 import type { Db, Queryable } from '../../ports/db.js';
 import type { JobRunner } from '../../ports/jobs.js';
 import type { CitiesService } from '../cities/cities.service.js';
+import { enqueueCaptionMentions } from '../comments/comments.jobs.js';
 import type { NotificationsService } from '../notifications/notifications.service.js';
 import type { SocialService } from '../social/social.service.js';
 import { ImageRejected, processImage } from './images.js';
 import { findProcessing, loadPhoto, markFailed, markReady, unreferencedKeys } from './photos.repo.js';
+import { photoTagNames } from '../tags/tags.repo.js';
 
 /**
  * Followers written per statement: a user with 100,000 followers costs 20 round trips, not 100,000.
@@ -99,6 +102,7 @@ export async function resize(deps: PipelineDeps, photoId: string): Promise<void>
     await enqueue(q, 'photo.fanout', { photoId });
     await enqueue(q, 'notify', { userId: done.ownerId, type: 'photo.ready', photoId, key: `photo.ready:${photoId}` });
     await enqueue(q, 'badges.check', { userId: done.ownerId });
+    await enqueueCaptionMentions(q, photoId);
     await enqueue(q, 'blobs.purge', { media: [], uploads: [photo.upload_key] });
     return done;
   });
@@ -130,7 +134,8 @@ export async function fanout(deps: PipelineDeps, photoId: string): Promise<void>
   if (!photo || photo.status !== 'ready') return; // deleted meanwhile
   const [state] = await deps.db.query<{ published: boolean }>(`select published_at is not null as published from photos where id = $1`, [photoId]);
   if (!state?.published) {
-    const walls = ['latest', `profile:${photo.owner.username}`, ...(photo.city ? [`city:${photo.city.slug}`] : [])];
+    const tagWalls = (await photoTagNames(deps.db, photoId)).map((tag) => `tag:${tag}`);
+    const walls = ['latest', `profile:${photo.owner.username}`, ...(photo.city ? [`city:${photo.city.slug}`] : []), ...tagWalls];
     await deps.bus.publishMany(walls, 'photo.ready', { photo });
     await deps.db.query(`update photos set published_at = now() where id = $1`, [photoId]);
     await deps.social.countsChanged(photo.owner);

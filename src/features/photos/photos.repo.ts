@@ -2,6 +2,7 @@
 // looks the same in every list, event and reply.
 import type { Queryable } from '../../ports/db.js';
 import type { CityRef, Photo, PhotoStatus } from '../../shared/api.js';
+import { tagReadyPhoto, untagPhoto } from '../tags/tags.repo.js';
 
 /** A photo's own columns, as a feed page reads them. */
 interface PageRow {
@@ -16,6 +17,7 @@ interface PageRow {
   placeholder: string | null;
   failure: string | null;
   likes_count: number;
+  comments_count: number;
   created_at: Date;
   liked: boolean;
 }
@@ -31,7 +33,7 @@ interface PhotoRow extends PageRow {
 /** $1 is the viewer's id (or null), for `liked`. */
 const PHOTO_SELECT = `
   select p.id, p.owner_id, u.username, p.caption, p.status, p.width, p.height, p.thumb_key, p.display_key,
-         p.placeholder, p.failure, p.likes_count, p.created_at,
+         p.placeholder, p.failure, p.likes_count, p.comments_count, p.created_at,
          c.slug as city_slug, c.name as city_name, c.country as city_country,
          ($1::bigint is not null and exists (select 1 from likes l where l.photo_id = p.id and l.user_id = $1::bigint)) as liked
   from photos p join users u on u.id = p.owner_id left join cities c on c.id = p.city_id`;
@@ -54,6 +56,7 @@ function photoOf(r: PageRow, username: string, city: CityRef | null): Photo {
     variants: r.thumb_key && r.display_key ? { thumb: mediaUrl(r.thumb_key), display: mediaUrl(r.display_key) } : null,
     placeholder: r.placeholder,
     likes: r.likes_count,
+    comments: r.comments_count,
     liked: r.liked,
     failure: r.failure,
     createdAt: r.created_at.toISOString(),
@@ -76,7 +79,8 @@ export type Feed =
   | { kind: 'latest' }
   | { kind: 'home'; userId: string }
   | { kind: 'city'; cityId: number }
-  | { kind: 'profile'; ownerId: string };
+  | { kind: 'profile'; ownerId: string }
+  | { kind: 'tag'; tagId: string };
 
 /**
  * Usernames and city names by id, as one Strobe process has met them. Neither ever changes (there
@@ -122,7 +126,7 @@ export class Names {
  */
 const PAGE_SELECT = `
   select p.id, p.owner_id, p.city_id, p.caption, p.status, p.width, p.height, p.thumb_key, p.display_key, p.placeholder,
-         p.failure, p.likes_count, p.created_at,
+         p.failure, p.likes_count, p.comments_count, p.created_at,
          ($1::bigint is not null and exists (select 1 from likes l where l.photo_id = p.id and l.user_id = $1::bigint)) as liked`;
 
 /** Newest first, strictly older than `beforeId`. */
@@ -157,6 +161,12 @@ export async function listFeed(
       page = `select p.* from photos p where p.owner_id = $4::bigint and (p.status = 'ready' or p.owner_id = $1::bigint) and ${before('p.id')}
               order by p.id desc limit $3`;
       params.push(feed.ownerId);
+      break;
+    case 'tag':
+      // Walked from the tag's links (photo_tags_feed_idx), which hold ready photos only.
+      page = `select p.* from photo_tags t join photos p on p.id = t.photo_id
+              where t.tag_id = $4::bigint and p.status = 'ready' and ${before('t.photo_id')} order by t.photo_id desc limit $3`;
+      params.push(feed.tagId);
       break;
   }
   const rows = await names.fill(q, await q.query<PageRow & { city_id: number | null }>(`${PAGE_SELECT} from (${page}) p order by p.id desc`, params));
@@ -197,17 +207,18 @@ export interface Variants {
   cityId: number | null;
 }
 
-/** processing -> ready, once: a second run finds nothing to update and returns null. Also counts the photo in its city. */
+/** processing -> ready, once: a second run finds nothing to update and returns null. Also counts the photo in its city and its tags. */
 export async function markReady(q: Queryable, id: string, v: Variants): Promise<{ ownerId: string } | null> {
-  const [row] = await q.query<{ owner_id: string; city_id: number | null }>(
+  const [row] = await q.query<{ owner_id: string; city_id: number | null; caption: string }>(
     `update photos p set status = 'ready', width = $2, height = $3, thumb_key = $4, display_key = $5, placeholder = $6,
             city_id = coalesce(p.city_id, $7), ready_at = now(), upload_key = null
      where p.id = $1 and p.status = 'processing'
-     returning p.owner_id, p.city_id`,
+     returning p.owner_id, p.city_id, p.caption`,
     [id, v.width, v.height, v.thumbKey, v.displayKey, v.placeholder, v.cityId],
   );
   if (!row) return null;
   if (row.city_id !== null) await q.query(`update cities set photos_count = photos_count + 1 where id = $1`, [row.city_id]);
+  await tagReadyPhoto(q, id, row.caption);
   return { ownerId: row.owner_id };
 }
 
@@ -234,10 +245,13 @@ export interface DeletedPhoto {
   uploadKey: string | null;
   /** Readers whose home timeline held it. */
   homeUserIds: string[];
+  /** Its tags (a ready photo's only), whose walls showed it. */
+  tags: string[];
 }
 
 export async function deletePhoto(q: Queryable, id: string): Promise<DeletedPhoto | null> {
   const homes = await q.query<{ user_id: string }>(`delete from home_timeline where photo_id = $1 returning user_id`, [id]);
+  const tags = await untagPhoto(q, id);
   const [row] = await q.query<{
     owner_id: string;
     status: PhotoStatus;
@@ -264,6 +278,7 @@ export async function deletePhoto(q: Queryable, id: string): Promise<DeletedPhot
     mediaKeys: [row.thumb_key, row.display_key].filter((k): k is string => k !== null),
     uploadKey: row.upload_key,
     homeUserIds: homes.map((h) => h.user_id),
+    tags,
   };
 }
 

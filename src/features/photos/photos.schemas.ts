@@ -14,6 +14,7 @@ export const PhotoSchema = Type.Object({
   variants: Nullable(Type.Object({ thumb: Type.String(), display: Type.String() })),
   placeholder: Nullable(Type.String()),
   likes: Type.Integer(),
+  comments: Type.Integer({ description: 'How many comments it has (GET /api/photos/{id}/comments).' }),
   liked: Type.Boolean(),
   failure: Nullable(Type.String()),
   createdAt: Type.String(),

@@ -87,25 +87,33 @@ export class PhotosService {
   async like(viewer: Viewer, id: string): Promise<LikeResult> {
     await this.get(id, viewer);
     await enforceRate(this.deps.limiter, `social:${viewer.id}`, SOCIAL_LIMITS.actionsPerUser);
-    const { likes, changed } = await this.deps.db.tx(async (q) => {
+    const done = await this.deps.db.tx(async (q) => {
+      // Locked first: a delete that landed since the check above leaves nothing to like (its like
+      // row would break the foreign key), and one that comes now waits for this to commit.
+      const [photo] = await q.query<{ owner_id: string }>(`select owner_id from photos where id = $1 for update`, [id]);
+      if (!photo) return null;
       const added = await q.query(`insert into likes (photo_id, user_id) values ($1, $2) on conflict do nothing returning 1`, [id, viewer.id]);
-      const [row] = await q.query<{ likes_count: number; owner_id: string }>(
-        `update photos set likes_count = likes_count + $2 where id = $1 returning likes_count, owner_id`,
+      const [row] = await q.query<{ likes_count: number }>(
+        `update photos set likes_count = likes_count + $2 where id = $1 returning likes_count`,
         [id, added.length],
       );
-      if (added.length > 0 && row!.owner_id !== viewer.id) {
-        await enqueue(q, 'notify', { userId: row!.owner_id, type: 'like', actorId: viewer.id, photoId: id, key: `like:${id}:${viewer.id}` });
+      if (added.length > 0 && photo.owner_id !== viewer.id) {
+        await enqueue(q, 'notify', { userId: photo.owner_id, type: 'like', actorId: viewer.id, photoId: id, key: `like:${id}:${viewer.id}` });
       }
       return { likes: row!.likes_count, changed: added.length > 0 };
     });
-    if (changed) await this.deps.bus.publish(`photo:${id}`, 'photo.liked', { id, likes });
-    return { likes, liked: true };
+    if (!done) throw errors.notFound('The photo');
+    if (done.changed) await this.deps.bus.publish(`photo:${id}`, 'photo.liked', { id, likes: done.likes });
+    return { likes: done.likes, liked: true };
   }
 
   async unlike(viewer: Viewer, id: string): Promise<LikeResult> {
     await this.get(id, viewer);
     await enforceRate(this.deps.limiter, `social:${viewer.id}`, SOCIAL_LIMITS.actionsPerUser);
-    const { likes, changed } = await this.deps.db.tx(async (q) => {
+    const done = await this.deps.db.tx(async (q) => {
+      // As in like(): the photo may have been deleted since the check above.
+      const [photo] = await q.query(`select 1 from photos where id = $1 for update`, [id]);
+      if (!photo) return null;
       const removed = await q.query(`delete from likes where photo_id = $1 and user_id = $2 returning 1`, [id, viewer.id]);
       const [row] = await q.query<{ likes_count: number }>(
         `update photos set likes_count = likes_count - $2 where id = $1 returning likes_count`,
@@ -113,8 +121,9 @@ export class PhotosService {
       );
       return { likes: row!.likes_count, changed: removed.length > 0 };
     });
-    if (changed) await this.deps.bus.publish(`photo:${id}`, 'photo.liked', { id, likes });
-    return { likes, liked: false };
+    if (!done) throw errors.notFound('The photo');
+    if (done.changed) await this.deps.bus.publish(`photo:${id}`, 'photo.liked', { id, likes: done.likes });
+    return { likes: done.likes, liked: false };
   }
 
   /** Owner or admin. Every stream that showed the photo is told, then its files are purged. */
@@ -122,6 +131,15 @@ export class PhotosService {
     const owner = isId(id) ? await photoOwner(this.deps.db, id) : null;
     if (!owner || (owner.status !== 'ready' && owner.ownerId !== viewer.id && !viewer.isAdmin)) throw errors.notFound('The photo');
     if (owner.ownerId !== viewer.id && !viewer.isAdmin) throw errors.forbidden('Only its owner or an admin can delete a photo.');
+    await this.remove(id);
+  }
+
+  /**
+   * Deletes a photo (no rights checked), queues the purge of its files and tells every stream that
+   * showed it. Account deletion (accounts/accounts.jobs.ts) uses it too, for photos it hid at once
+   * (status `deleting`: they were on the walls until then) and whose owner's counts it need not push.
+   */
+  async remove(id: string, opts: { countsChanged?: boolean } = {}): Promise<void> {
     const gone = await this.deps.db.tx(async (q) => {
       const deleted = await deletePhoto(q, id);
       if (deleted) await enqueue(q, 'blobs.purge', { media: deleted.mediaKeys, uploads: deleted.uploadKey ? [deleted.uploadKey] : [] });
@@ -129,9 +147,11 @@ export class PhotosService {
     });
     if (!gone) return; // deleted concurrently: the other delete told everyone
     const data = { id };
-    const streams = gone.status === 'ready' ? ['latest', `profile:${gone.ownerName}`, ...(gone.citySlug ? [`city:${gone.citySlug}`] : [])] : [];
+    const walls = ['latest', `profile:${gone.ownerName}`, ...(gone.citySlug ? [`city:${gone.citySlug}`] : []), ...gone.tags.map((tag) => `tag:${tag}`)];
+    const shown = gone.status === 'ready' || (gone.status as string) === 'deleting';
+    const streams = shown ? walls : [];
     await this.deps.bus.publishMany([...streams, ...gone.homeUserIds.map((u) => `home:${u}`)], 'photo.deleted', data);
-    if (gone.status === 'ready') await this.deps.social.countsChanged({ id: gone.ownerId, username: gone.ownerName });
+    if (gone.status === 'ready' && opts.countsChanged !== false) await this.deps.social.countsChanged({ id: gone.ownerId, username: gone.ownerName });
   }
 }
 

@@ -6,6 +6,9 @@ import jobs from './002-jobs.js';
 import photosAndSocial from './003-photos-and-social.js';
 import jobsSent from './005-jobs-sent.js';
 import jobsNotify from './006-jobs-notify.js';
+import comments from './007-comments.js';
+import accountLifecycle from './008-account-lifecycle.js';
+import tags from './009-tags.js';
 
 export interface Migration {
   version: number;
@@ -22,4 +25,7 @@ export const migrations: readonly Migration[] = [
   { version: 4, name: `cities-from-${CITY_DATASET}`, run: loadCities },
   { version: 5, name: 'jobs-sent', sql: jobsSent },
   { version: 6, name: 'jobs-notify', sql: jobsNotify },
+  { version: 7, name: 'comments', sql: comments },
+  { version: 8, name: 'account-lifecycle', sql: accountLifecycle },
+  { version: 9, name: 'tags', sql: tags },
 ];
