@@ -41,6 +41,7 @@ import { SocialService } from './features/social/social.service.js';
 import { ChatService } from './features/chat/chat.service.js';
 import { registerChatStreams } from './features/chat/chat.streams.js';
 import { handleError } from './http/error-handler.js';
+import { clientErrorHandler, frameworkErrors } from './http/framework-errors.js';
 import { registerGuards } from './http/guards.js';
 import { healthRoutes } from './http/health.js';
 import { mediaRoutes } from './http/media.js';
@@ -99,6 +100,11 @@ export async function buildStrobe(
     trustProxy: fastifyTrustProxy(config.trustProxy),
     requestIdHeader: false,
     genReqId: requestId,
+    // What fails before a route runs is answered in the error envelope too.
+    clientErrorHandler,
+    frameworkErrors,
+    // Node would answer a request without Host with an empty 400; Fastify answers it in the envelope.
+    http: { requireHostHeader: false },
     ajv: { customOptions: { coerceTypes: false, verbose: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   // The API speaks JSON only: any other body is refused with 415 instead of failing validation.

@@ -14,6 +14,8 @@ export async function webRoutes(app: AppInstance, webDir: string): Promise<void>
     await app.register(fastifyStatic, {
       root: webDir,
       index: false,
+      // The shell and its hashed assets are small; a Range header gets the whole file (200), never a 416.
+      acceptRanges: false,
       // `/` is a directory to the static plugin, which refuses it; the app route below serves it.
       redirect: false,
       setHeaders(res, path) {

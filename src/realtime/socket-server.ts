@@ -1,10 +1,10 @@
 // Socket.IO over WebSocket only (no sticky sessions needed). The handshake is authenticated by the
 // session cookie and refused cross-site; every subscription is authorized by the stream registry.
-import type { Server as HttpServer } from 'node:http';
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import { fastifyCookie } from '@fastify/cookie';
 import type { FastifyBaseLogger } from 'fastify';
 import { Server } from 'socket.io';
-import { AppError, errors } from '../errors.js';
+import { AppError, errorBody, errors } from '../errors.js';
 import type { ChatService } from '../features/chat/chat.service.js';
 import { SESSION_COOKIE, type Sessions } from '../features/accounts/sessions.js';
 import { isCrossSite } from '../http/origin.js';
@@ -56,6 +56,7 @@ export function createRealtime(http: HttpServer, deps: RealtimeDeps): Realtime {
     pingTimeout: 5_000,
     allowRequest: (req, done) => done(null, !isCrossSite(req.headers, deps.publicUrl)),
   });
+  answerPlainRequests(http);
   const hub = new Hub(io, deps.bus, {
     ...deps.hub,
     onSlowClient: (s) => log.warn({ socket: s.id, user: s.data.viewer?.id }, 'cut off a slow realtime client'),
@@ -172,6 +173,25 @@ export function createRealtime(http: HttpServer, deps: RealtimeDeps): Realtime {
       await io.close();
     },
   };
+}
+
+/**
+ * Only the WebSocket upgrade is ever valid under /socket.io/; a plain request there would get
+ * engine.io's own error shape. It gets the contract's envelope instead, and anything else goes on
+ * to the listeners that were there (engine.io's, which hands the rest to Fastify).
+ */
+function answerPlainRequests(http: HttpServer): void {
+  const listeners = http.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  http.removeAllListeners('request');
+  const body = JSON.stringify(errorBody(errors.badRequest('Connect to /socket.io/ with the WebSocket transport.')));
+  http.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (req.url === '/socket.io' || req.url?.startsWith('/socket.io/') || req.url?.startsWith('/socket.io?')) {
+      res.writeHead(400, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-content-type-options': 'nosniff' });
+      res.end(body);
+      return;
+    }
+    for (const listener of listeners) listener.call(http, req, res);
+  });
 }
 
 /**

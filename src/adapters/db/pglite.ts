@@ -4,6 +4,7 @@ import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { INT8_OID, type Db, type Queryable } from '../../ports/db.js';
+import { wellFormed } from '../../shared/text.js';
 
 /** Beside PostgreSQL's own files; PGlite writes a postmaster.pid but never checks it. */
 const LOCK_FILE = 'strobe.pid';
@@ -33,7 +34,9 @@ export async function openPglite(dir: string | undefined): Promise<Db> {
   }
   const wrap = (q: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
     async query<T>(sql: string, params: readonly unknown[] = []) {
-      const res = await q.query<T>(sql, params as unknown[]);
+      // PGlite cuts a string short at a lone surrogate (and may split a character there); node-pg
+      // sends U+FFFD for it. Well-formed strings make both adapters store the same thing.
+      const res = await q.query<T>(sql, params.map((p) => (typeof p === 'string' ? wellFormed(p) : p)));
       return res.rows;
     },
     async exec(sql: string) {

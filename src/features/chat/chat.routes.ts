@@ -3,13 +3,17 @@ import { idKey, pageParams, PageQuery, toPage } from '../../http/pagination.js';
 import type { AppInstance } from '../../http/types.js';
 import type { ChatService } from './chat.service.js';
 import { pageOf } from '../../http/schemas.js';
+import { LIMITS } from '../../shared/api.js';
 import { CreateRoomBody, MessageSchema, PresenceReply, RoomParams, RoomSchema } from './chat.schemas.js';
+
+const ROOM = new RegExp(LIMITS.roomPattern);
 
 export function chatRoutes(app: AppInstance, chat: ChatService): void {
   const tags = ['chat'];
 
   app.get('/api/chat/rooms', { schema: { tags, querystring: PageQuery, response: { 200: pageOf(RoomSchema) } } }, async (req) => {
-    const { limit, before } = pageParams(req.query, (k) => (typeof k === 'string' ? k : undefined), 100);
+    // A cursor is a room name; a forged one (a NUL, say) is a 400 like any bad cursor, not a query.
+    const { limit, before } = pageParams(req.query, (k) => (typeof k === 'string' && ROOM.test(k) ? k : undefined), 100);
     return toPage(await chat.rooms(before, limit + 1), limit, (r) => r.name);
   });
 

@@ -7,6 +7,7 @@ import { enforceRate, type RateLimiter } from '../../ports/rate-limit.js';
 import { LIMITS, type ChatMessage, type ChatRoom, type PublicUser } from '../../shared/api.js';
 import type { Viewer } from '../accounts/viewer.js';
 import { insertMessage, insertRoom, listMessages, listRooms, roomExists } from './chat.repo.js';
+import { isStorableId } from '../../shared/text.js';
 import { parseChatText } from './chat.text.js';
 
 export const CHAT_LIMITS = {
@@ -56,8 +57,8 @@ export class ChatService {
   async send(viewer: Viewer, input: unknown): Promise<ChatMessage> {
     const { room, text, clientId } = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
     if (typeof room !== 'string' || !ROOM.test(room)) throw errors.badRequest('`room` must be a room name.');
-    if (typeof clientId !== 'string' || clientId.length < 1 || clientId.length > LIMITS.clientIdMax) {
-      throw errors.badRequest(`\`clientId\` is required: a string of 1 to ${LIMITS.clientIdMax} characters.`);
+    if (!isStorableId(clientId, LIMITS.clientIdMax)) {
+      throw errors.badRequest(`\`clientId\` is required: a string of 1 to ${LIMITS.clientIdMax} characters, without NUL or lone surrogates.`);
     }
     const parsed = parseChatText(text);
     if (!parsed.ok) throw errors.badRequest(parsed.message);

@@ -7,6 +7,7 @@ import type { RealtimeBus } from '../../ports/bus.js';
 import type { Db } from '../../ports/db.js';
 import { enforceRate, type RateLimiter } from '../../ports/rate-limit.js';
 import { LIMITS, type Comment } from '../../shared/api.js';
+import { isStorableId } from '../../shared/text.js';
 import type { Viewer } from '../accounts/viewer.js';
 import { findPhoto } from '../photos/photos.repo.js';
 import { commentsCount, deleteComment, findByClientId, findCommentRef, insertComment, listComments } from './comments.repo.js';
@@ -36,8 +37,8 @@ export class CommentsService {
    */
   async create(viewer: Viewer, photoId: string, input: { text: unknown; clientId: unknown }): Promise<{ comment: Comment; created: boolean }> {
     const { clientId } = input;
-    if (typeof clientId !== 'string' || clientId.length < 1 || clientId.length > LIMITS.clientIdMax) {
-      throw errors.validation(`\`clientId\` is required: a string of 1 to ${LIMITS.clientIdMax} characters.`);
+    if (!isStorableId(clientId, LIMITS.clientIdMax)) {
+      throw errors.validation(`\`clientId\` is required: a string of 1 to ${LIMITS.clientIdMax} characters, without NUL or lone surrogates.`);
     }
     const parsed = parseCommentText(input.text);
     if (!parsed.ok) throw errors.validation(parsed.message);
