@@ -14,6 +14,17 @@ export interface AccountsRoutesDeps {
   onSessionEnded(sid: string): void;
 }
 
+/** The session cookie, as every route that opens a session sets it. */
+export function setSessionCookie(reply: FastifyReply, sid: string, opts: { secureCookies: boolean | 'auto'; sessionTtlMs: number }): void {
+  reply.setCookie(SESSION_COOKIE, sid, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: opts.secureCookies,
+    maxAge: Math.floor(opts.sessionTtlMs / 1000),
+  });
+}
+
 /** Only sign-in reads the device cookie, so no other request carries it. */
 const DEVICE_COOKIE_PATH = '/api/auth';
 
@@ -21,13 +32,7 @@ export function accountsRoutes(app: AppInstance, deps: AccountsRoutesDeps): void
   const { accounts } = deps;
   const setCookies = (reply: FastifyReply, { sid, device }: SignedIn) => {
     // The session cookie first: clients that keep only the first Set-Cookie keep the session.
-    reply.setCookie(SESSION_COOKIE, sid, {
-      path: '/',
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: deps.secureCookies,
-      maxAge: Math.floor(deps.sessionTtlMs / 1000),
-    });
+    setSessionCookie(reply, sid, deps);
     reply.setCookie(DEVICE_COOKIE, device, {
       path: DEVICE_COOKIE_PATH,
       httpOnly: true,

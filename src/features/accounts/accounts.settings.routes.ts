@@ -5,6 +5,7 @@ import type { AppInstance } from '../../http/types.js';
 import { LIMITS } from '../../shared/api.js';
 import type { AccountSettings } from './accounts.settings.js';
 import { UserReply } from './accounts.schemas.js';
+import { setSessionCookie } from './accounts.routes.js';
 import { SESSION_COOKIE } from './sessions.js';
 import type { Viewer } from './viewer.js';
 
@@ -67,13 +68,7 @@ export function accountSettingsRoutes(app: AppInstance, deps: SettingsRoutesDeps
     async (req, reply) => {
       const viewer = signedIn(req);
       const { sid } = await settings.changePassword(viewer, req.body.current, req.body.password);
-      reply.setCookie(SESSION_COOKIE, sid, {
-        path: '/',
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: deps.secureCookies,
-        maxAge: Math.floor(deps.sessionTtlMs / 1000),
-      });
+      setSessionCookie(reply, sid, deps);
       return { user: viewer };
     },
   );
