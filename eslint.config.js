@@ -15,9 +15,9 @@ export default tseslint.config(
   // to stall the event loop (or a visitor's tab) with one request.
   {
     files: ['src/**/*.ts', 'web/**/*.ts', 'web/**/*.tsx'],
-    ...regexp.configs.recommended,
+    ...regexp.configs['flat/recommended'],
     rules: {
-      ...regexp.configs.recommended.rules,
+      ...regexp.configs['flat/recommended'].rules,
       'regexp/no-super-linear-backtracking': 'error',
       'regexp/no-super-linear-move': 'error',
       // Matching control characters is the point of the one pattern that has them (shared/text.ts).
