@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { browserApp, register, uniqueName, waitConnected } from '../helpers/browser-app.js';
+import { JOB_NAMES } from '../../src/ports/jobs.js';
 
 const app = browserApp();
 
@@ -31,7 +32,7 @@ test('an admin sees the instance live on /admin; others see "admins only" and no
   await root.page.waitForFunction((el) => Number(el?.textContent) >= 2, await connections.elementHandle(), { timeout: 15_000 });
 
   const queues = root.page.getByTestId('queue-row');
-  assert.equal(await queues.count(), 5);
+  assert.equal(await queues.count(), JOB_NAMES.length, 'a row per job queue');
   const resize = root.page.locator('[data-testid="queue-row"][data-queue="photo.resize"]');
   assert.equal(await resize.getByTestId('queue-dead').textContent(), '0');
   assert.equal(await resize.getByRole('button', { name: 'Retry dead jobs' }).isDisabled(), true);
