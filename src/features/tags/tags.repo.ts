@@ -7,28 +7,23 @@ import { parseTags } from './tags.text.js';
 
 /** Links a photo that just became ready to the tags of its caption and counts it in each. Idempotent. */
 export async function tagReadyPhoto(q: Queryable, photoId: string, caption: string): Promise<string[]> {
-  // Sorted, so two transactions creating the same tags take their locks in the same order.
-  const names = parseTags(caption).sort();
-  if (names.length === 0) return [];
-  await q.query(`insert into tags (name) select unnest($1::text[]) order by 1 on conflict (name) do nothing`, [names]);
-  // A statement of its own: it sees tags another transaction created meanwhile.
   // Counted by the trigger photo_tags_count (migration 9).
-  await q.query(
-    `insert into photo_tags (photo_id, tag_id) select $1::bigint, id from tags where name = any($2::text[]) on conflict do nothing`,
-    [photoId, names],
-  );
-  return names;
+  return linkTags(q, 'insert into photo_tags (photo_id, tag_id)', photoId, caption);
 }
 
 /** Links a new comment to the tags of its text (created as needed; no photo is counted). Idempotent. */
 export async function tagComment(q: Queryable, commentId: string, text: string): Promise<string[]> {
+  return linkTags(q, 'insert into comment_tags (comment_id, tag_id)', commentId, text);
+}
+
+/** Creates the text's tags as needed and links them to one row through `insertInto`. */
+async function linkTags(q: Queryable, insertInto: string, id: string, text: string): Promise<string[]> {
+  // Sorted, so two transactions creating the same tags take their locks in the same order.
   const names = parseTags(text).sort();
   if (names.length === 0) return [];
   await q.query(`insert into tags (name) select unnest($1::text[]) order by 1 on conflict (name) do nothing`, [names]);
-  await q.query(
-    `insert into comment_tags (comment_id, tag_id) select $1::bigint, id from tags where name = any($2::text[]) on conflict do nothing`,
-    [commentId, names],
-  );
+  // A statement of its own: it sees tags another transaction created meanwhile.
+  await q.query(`${insertInto} select $1::bigint, id from tags where name = any($2::text[]) on conflict do nothing`, [id, names]);
   return names;
 }
 
