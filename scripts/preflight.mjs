@@ -1,6 +1,8 @@
 // What the test tiers need from the machine, checked before any test runs: Debian's Chromium for the
-// browser tests, Debian's HAProxy for the cluster tests, and the PostgreSQL, Redis and RabbitMQ the
-// cluster tests talk to. A missing package is installed when we run as root (as CI and a fresh
+// browser tests, Debian's HAProxy for the cluster tests, Debian's Python packages for the examples
+// in other languages (they import only under /usr/bin/python3), docker-compose to render the compose
+// file, redis-server and iproute2 for the fault tests (their own Redis Cluster, network namespaces),
+// and the PostgreSQL, Redis and RabbitMQ the cluster tests talk to. A missing package is installed when we run as root (as CI and a fresh
 // container do); otherwise the run stops at once with the one command that fixes it.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
@@ -10,7 +12,26 @@ import { delimiter, join } from 'node:path';
 const PACKAGES = {
   chromium: { binary: 'chromium', paths: ['/usr/bin/chromium'], why: 'the browser tests' },
   haproxy: { binary: 'haproxy', paths: ['/usr/sbin/haproxy'], why: 'the cluster tests' },
+  'python3-pika': { python: 'pika', why: 'the Python examples' },
+  'python3-psycopg2': { python: 'psycopg2', why: 'the Python examples' },
+  'python3-pil': { python: 'PIL', why: 'the Python examples' },
+  'docker-compose': { binary: 'docker-compose', paths: ['/usr/bin/docker-compose'], why: 'rendering the compose file (its test runs offline)' },
+  // The fault tests start their own Redis Cluster, RabbitMQ cluster and PostgreSQL, and cut links in network namespaces.
+  'redis-server': { binary: 'redis-server', paths: ['/usr/bin/redis-server'], why: 'the Redis Cluster fault test' },
+  iproute2: { binary: 'ip', paths: ['/usr/sbin/ip', '/sbin/ip'], why: 'the network partition fault test' },
 };
+
+const PYTHON_PACKAGES = Object.keys(PACKAGES).filter((name) => PACKAGES[name].python);
+
+/** Debian's Python modules import under /usr/bin/python3 only (the python3 first on PATH may be another build). */
+function pythonImports(module) {
+  return spawnSync('/usr/bin/python3', ['-c', `import ${module}`], { stdio: 'ignore' }).status === 0;
+}
+
+function present(name) {
+  const pkg = PACKAGES[name];
+  return pkg.python ? pythonImports(pkg.python) : onPath(pkg.binary, pkg.paths);
+}
 
 /** The machine's own start commands, the same ones .ci/run uses. */
 export const SERVICES = {
@@ -22,9 +43,20 @@ export const SERVICES = {
 /** What the given test files need: browser tests need Chromium; cluster and service tests the rest. */
 export function needsOf(files) {
   const browser = files.some((f) => f.includes('test/browser/'));
-  const services = files.some((f) => /test\/(medium|e2e|browser)\//.test(f));
-  const cluster = files.some((f) => /test\/(e2e|browser)\//.test(f));
-  return { packages: [...(browser ? ['chromium'] : []), ...(cluster ? ['haproxy'] : [])], services };
+  const services = files.some((f) => /test\/(medium|e2e|browser|faults)\//.test(f));
+  const cluster = files.some((f) => /test\/(e2e|browser|faults)\//.test(f));
+  const deploy = files.some((f) => f.includes('test/medium/'));
+  const faults = files.some((f) => f.includes('test/faults/'));
+  return {
+    packages: [
+      ...(browser ? ['chromium'] : []),
+      ...(cluster || deploy ? ['haproxy'] : []),
+      ...(cluster ? PYTHON_PACKAGES : []),
+      ...(deploy ? ['docker-compose'] : []),
+      ...(faults ? ['redis-server', 'iproute2'] : []),
+    ],
+    services,
+  };
 }
 
 function onPath(binary, extra) {
@@ -59,7 +91,7 @@ function stop(line) {
 
 export async function preflight(files) {
   const needs = needsOf(files);
-  const missing = needs.packages.filter((name) => !onPath(PACKAGES[name].binary, PACKAGES[name].paths));
+  const missing = needs.packages.filter((name) => !present(name));
   if (missing.length > 0) {
     const command = `apt-get install -y ${missing.join(' ')}`;
     const why = missing.map((m) => `${m} (${PACKAGES[m].why})`).join(' and ');

@@ -30,7 +30,9 @@ process.on('SIGINT', () => (cleanUp(), process.exit(130)));
 process.on('SIGTERM', () => (cleanUp(), process.exit(143)));
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
+  // A test without a timeout of its own gets 10 minutes, and a file whose tests are done exits even
+  // if a handle is still open: one hung file must fail the run, not stall it until CI gives up.
+  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=600000', '--test-force-exit', '--test-reporter=spec', ...files],
   { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test', TMPDIR: runTmp } },
 );
 // What the tests left in their temporary folder is a leak worth seeing (the folder goes anyway).
