@@ -16,8 +16,20 @@ import { accountsRoutes } from './features/accounts/accounts.routes.js';
 import { AccountSettings } from './features/accounts/accounts.settings.js';
 import { accountSettingsRoutes } from './features/accounts/accounts.settings.routes.js';
 import { adminRoutes } from './features/admin/admin.routes.js';
+import { blocksRoutes } from './features/blocks/blocks.routes.js';
+import { BlocksService } from './features/blocks/blocks.service.js';
+import { Visibility } from './features/blocks/visibility.js';
 import { AdminService } from './features/admin/admin.service.js';
 import { InstanceDirectory } from './features/admin/instances.js';
+import { invitesRoutes } from './features/invites/invites.routes.js';
+import { InvitesService } from './features/invites/invites.service.js';
+import { staffRoutes } from './features/staff/staff.routes.js';
+import { moderationRoutes } from './features/moderation/moderation.routes.js';
+import { ModerationService } from './features/moderation/moderation.service.js';
+import { registerModerationStreams } from './features/moderation/moderation.streams.js';
+import { reportsRoutes } from './features/moderation/reports.routes.js';
+import { ReportsService } from './features/moderation/reports.service.js';
+import { StaffService } from './features/staff/staff.service.js';
 import { AccountsService } from './features/accounts/accounts.service.js';
 import { Sessions } from './features/accounts/sessions.js';
 import { chatRoutes } from './features/chat/chat.routes.js';
@@ -32,6 +44,13 @@ import { registerPhotoJobs } from './features/photos/photos.pipeline.js';
 import { photosRoutes } from './features/photos/photos.routes.js';
 import { PhotosService } from './features/photos/photos.service.js';
 import { registerPhotoStreams } from './features/photos/photos.streams.js';
+import { ingestRoutes } from './features/ingest/ingest.routes.js';
+import { IngestService } from './features/ingest/ingest.service.js';
+import { webhooksRoutes } from './features/webhooks/webhooks.routes.js';
+import { WebhooksService } from './features/webhooks/webhooks.service.js';
+import { registerProfileJobs } from './features/profiles/profiles.jobs.js';
+import { avatarUploadRoute, profilesRoutes } from './features/profiles/profiles.routes.js';
+import { ProfilesService } from './features/profiles/profiles.service.js';
 import { searchRoutes } from './features/search/search.routes.js';
 import { SearchService } from './features/search/search.service.js';
 import { tagsRoutes } from './features/tags/tags.routes.js';
@@ -40,10 +59,13 @@ import { socialRoutes } from './features/social/social.routes.js';
 import { SocialService } from './features/social/social.service.js';
 import { ChatService } from './features/chat/chat.service.js';
 import { registerChatStreams } from './features/chat/chat.streams.js';
+import { dmsRoutes } from './features/dms/dms.routes.js';
+import { DmsService } from './features/dms/dms.service.js';
+import { registerDmStreams } from './features/dms/dms.streams.js';
 import { handleError } from './http/error-handler.js';
 import { clientErrorHandler, frameworkErrors } from './http/framework-errors.js';
 import { registerGuards } from './http/guards.js';
-import { healthRoutes } from './http/health.js';
+import { CAN_SERVE_WITHOUT, healthRoutes } from './http/health.js';
 import { mediaRoutes } from './http/media.js';
 import { metricsRoutes } from './http/metrics.js';
 import { docsContentSecurityPolicy, securityHeaders } from './http/security-headers.js';
@@ -52,11 +74,13 @@ import type { AppInstance } from './http/types.js';
 import { webRoutes } from './http/web.js';
 import { Heartbeat } from './ops/heartbeat.js';
 import { Metrics } from './ops/metrics.js';
+import { Readiness } from './ops/readiness.js';
 import { JOB_NAMES } from './ports/jobs.js';
 import { registerCoreStreams } from './realtime/core-streams.js';
 import { createRealtime, type Realtime } from './realtime/socket-server.js';
 import { SESSIONS_STREAM } from './realtime/socket-sessions.js';
 import { StreamRegistry } from './realtime/streams.js';
+import type { EventData } from './shared/realtime.js';
 
 const JSON_BODY_LIMIT = 1024 * 1024;
 /** Of the 10 s a draining instance has, running jobs may use this much before they are handed back. */
@@ -72,6 +96,8 @@ export interface Strobe {
   metrics: Metrics;
   /** Stops accepting work, tells clients to reconnect elsewhere, and closes everything. */
   close(): Promise<void>;
+  /** Where close() is, for the log line of a drain that overruns its deadline. */
+  readonly drainStage: string;
 }
 
 export interface Roles {
@@ -90,6 +116,7 @@ export async function buildStrobe(
 ): Promise<Strobe> {
   const instanceId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   let draining = false;
+  let drainStage = 'not draining';
 
   const app: AppInstance = Fastify({
     logger,
@@ -118,12 +145,17 @@ export async function buildStrobe(
     ttlMs: config.sessionTtlMs,
     adminUsers: config.adminUsers,
   });
-  const accounts = new AccountsService({ db: adapters.db, sessions, limiter: adapters.limiter, adminUsers: config.adminUsers });
-  const chat = new ChatService({ db: adapters.db, bus: adapters.bus, presence: adapters.presence, limiter: adapters.limiter });
+  const accounts = new AccountsService({ db: adapters.db, sessions, limiter: adapters.limiter, adminUsers: config.adminUsers, registration: config.registration });
+  // Whose content each viewer must not see (blocks, suspensions), kept per process for every read and socket.
+  const visibility = new Visibility({ db: adapters.db });
+  await visibility.start();
+  const chat = new ChatService({ db: adapters.db, bus: adapters.bus, presence: adapters.presence, limiter: adapters.limiter, hidden: visibility });
+  const dms = new DmsService({ db: adapters.db, bus: adapters.bus, limiter: adapters.limiter, hidden: visibility });
   const cities = new CitiesService(adapters.db);
   const social = new SocialService({ db: adapters.db, bus: adapters.bus, limiter: adapters.limiter });
-  const notifications = new NotificationsService({ db: adapters.db, bus: adapters.bus });
-  const photos = new PhotosService({ db: adapters.db, bus: adapters.bus, limiter: adapters.limiter, uploads: adapters.uploads, cities, social });
+  const notifications = new NotificationsService({ db: adapters.db, bus: adapters.bus, hidden: visibility });
+  const profiles = new ProfilesService({ db: adapters.db, bus: adapters.bus, limiter: adapters.limiter, uploads: adapters.uploads });
+  const photos = new PhotosService({ db: adapters.db, bus: adapters.bus, limiter: adapters.limiter, uploads: adapters.uploads, media: adapters.media, cities, social, hidden: visibility });
 
   const connections = () => realtime.io.of('/').sockets.size;
   const metrics = new Metrics({ connections, queues: () => adapters.jobs.inspect(JOB_NAMES) });
@@ -138,19 +170,37 @@ export async function buildStrobe(
   adapters.jobs.observe(metrics.jobs);
   adapters.jobs.observe(heartbeat);
   const instances = new InstanceDirectory();
+  // A web instance cut off from Redis or PostgreSQL gives up its clients so they resume on another
+  // instance, refuses new ones, and takes them again once the checks pass (ops/readiness.ts).
+  const readiness = roles.web
+    ? new Readiness({
+        health: () => adapters.health(),
+        optional: CAN_SERVE_WITHOUT,
+        log: app.log,
+        onChange: (ready) => {
+          // Dropped transports, as when draining: socket.io-client reconnects through the load balancer.
+          if (!ready) for (const socket of realtime.io.sockets.sockets.values()) socket.conn.close();
+        },
+      })
+    : undefined;
 
   const streams = new StreamRegistry();
   registerCoreStreams(streams);
   registerChatStreams(streams, chat);
+  registerDmStreams(streams, dms);
   registerPhotoStreams(streams, { photos, cities, social });
   registerTagStreams(streams);
+  registerModerationStreams(streams);
   const realtime = createRealtime(app.server, {
     bus: adapters.bus,
     sessions,
     streams,
     chat,
+    dms,
     publicUrl: config.publicUrl,
     log: app.log,
+    visibility,
+    accepting: () => readiness?.ready ?? true,
     hub: {
       maxQueuedPackets: 2_000,
       maxBufferedBytes: 8 * 1024 * 1024,
@@ -161,6 +211,10 @@ export async function buildStrobe(
   if (roles.web) await realtime.hub.tap('system', (env) => instances.seen(env));
   // A session's sockets can be on any instance: a logout or a role change reaches them through the bus.
   if (roles.web) await realtime.hub.tap(SESSIONS_STREAM, (env) => realtime.sessionEvent(env));
+  // A block or a suspension anywhere: this process forgets what it knew, then its sockets hide what they must.
+  if (roles.web) await realtime.hub.tap(SESSIONS_STREAM, (env) => realtime.refreshHidden(visibility.handle(env)));
+  // Feeds keep owners' profiles per process: a profile change anywhere makes this one read it again.
+  if (roles.web) await realtime.hub.tap(SESSIONS_STREAM, (env) => env.type === 'user.profile' && photos.forgetUser((env.data as { user: { id: string } }).user.id));
   const endSession = (sid: string) => {
     const key = sessions.key(sid);
     realtime.endSession(key); // this instance's at once, even if the bus is down
@@ -172,6 +226,24 @@ export async function buildStrobe(
     realtime.sessionEvent({ stream: SESSIONS_STREAM, offset: '', type: 'user.sessions-ended', data, ts: Date.now() });
     adapters.bus.publish(SESSIONS_STREAM, 'user.sessions-ended', data).catch((err: unknown) => app.log.warn({ err }, "could not tell other instances that a user's sessions ended"));
   };
+  // A block began or ended: this instance follows at once, every other one on `user.blocks` (their
+  // caches expire anyway within visibility's TTL if the bus is down).
+  const blocksChanged = async (data: EventData['user.blocks']) => {
+    realtime.refreshHidden(visibility.handle({ stream: SESSIONS_STREAM, offset: '', type: 'user.blocks', data, ts: Date.now() }));
+    await adapters.bus.publish(SESSIONS_STREAM, 'user.blocks', data).catch((err: unknown) => app.log.warn({ err }, 'could not tell other instances that a block changed'));
+  };
+  // A suspension began or was lifted: as for a block, this instance at once, every other one on `user.suspended`.
+  const suspensionChanged = async (data: EventData['user.suspended']) => {
+    realtime.refreshHidden(visibility.handle({ stream: SESSIONS_STREAM, offset: '', type: 'user.suspended', data, ts: Date.now() }));
+    await adapters.bus.publish(SESSIONS_STREAM, 'user.suspended', data).catch((err: unknown) => app.log.warn({ err }, 'could not tell other instances that a suspension changed'));
+  };
+  const webhooks = new WebhooksService({
+    db: adapters.db,
+    limiter: adapters.limiter,
+    sessionSecret: adapters.sessionSecret,
+    allowPrivate: config.webhookAllowPrivate,
+    log: app.log,
+  });
   const settings = new AccountSettings({ db: adapters.db, sessions, limiter: adapters.limiter, uploads: adapters.uploads, onSessionsEnded: endUserSessions });
 
   await app.register(fastifyHelmet, securityHeaders(config.publicUrl));
@@ -183,7 +255,7 @@ export async function buildStrobe(
   app.setErrorHandler(handleError);
   registerGuards(app, { sessions, publicUrl: config.publicUrl });
   metricsRoutes(app, metrics, { route: config.metricsPort === undefined });
-  healthRoutes(app, { health: () => adapters.health(), isDraining: () => draining });
+  healthRoutes(app, { health: () => adapters.health(), isDraining: () => draining, readiness });
   accountsRoutes(app, {
     accounts,
     sessionTtlMs: config.sessionTtlMs,
@@ -196,19 +268,47 @@ export async function buildStrobe(
     secureCookies: config.publicUrl ? config.publicUrl.protocol === 'https:' : 'auto',
   });
   chatRoutes(app, chat);
+  dmsRoutes(app, dms);
   // Multipart is parsed for the photo routes only: anywhere else a form is refused with 415, not
   // parsed into a body that fails validation.
   await app.register(async (scope) => {
     await scope.register(fastifyMultipart);
     photosRoutes(scope, { photos, cities, tmpDir: adapters.tmpDir });
+    avatarUploadRoute(scope, { profiles, tmpDir: adapters.tmpDir });
+  });
+  profilesRoutes(app, profiles);
+  webhooksRoutes(app, webhooks);
+  // Signed ingest parses its own body, once the signature checks out: a scope of its own.
+  await app.register(async (scope) => {
+    ingestRoutes(scope, new IngestService({ db: adapters.db, limiter: adapters.limiter, photos, sessionSecret: adapters.sessionSecret, tmpDir: adapters.tmpDir }));
   });
   socialRoutes(app, { social, photos });
   citiesRoutes(app, cities);
   tagsRoutes(app, { db: adapters.db, photos });
-  searchRoutes(app, new SearchService({ db: adapters.db, cities }));
+  searchRoutes(app, new SearchService({ db: adapters.db, cities, hidden: visibility }));
   notificationsRoutes(app, notifications);
-  commentsRoutes(app, new CommentsService({ db: adapters.db, bus: adapters.bus, limiter: adapters.limiter }));
+  const comments = new CommentsService({ db: adapters.db, bus: adapters.bus, limiter: adapters.limiter, hidden: visibility });
+  commentsRoutes(app, comments);
+  blocksRoutes(app, new BlocksService({ db: adapters.db, bus: adapters.bus, limiter: adapters.limiter, social, onChanged: blocksChanged }));
   adminRoutes(app, new AdminService({ jobs: adapters.jobs, instances }));
+  invitesRoutes(app, { invites: new InvitesService({ db: adapters.db, limiter: adapters.limiter }), publicUrl: config.publicUrl });
+  staffRoutes(app, new StaffService({ db: adapters.db, bus: adapters.bus, limiter: adapters.limiter, adminUsers: config.adminUsers, log: app.log }));
+  reportsRoutes(app, new ReportsService({ db: adapters.db, bus: adapters.bus, limiter: adapters.limiter, log: app.log }));
+  moderationRoutes(
+    app,
+    new ModerationService({
+      db: adapters.db,
+      bus: adapters.bus,
+      limiter: adapters.limiter,
+      removePhoto: (id) => photos.remove(id),
+      removeComment: (id) => comments.remove(id),
+      sessions,
+      onSessionsEnded: endUserSessions,
+      onSuspensionChanged: suspensionChanged,
+      adminUsers: config.adminUsers,
+      log: app.log,
+    }),
+  );
   mediaRoutes(app, adapters.media);
   if (roles.web) await webRoutes(app, config.webDir);
   await app.ready();
@@ -227,6 +327,8 @@ export async function buildStrobe(
       log: app.log,
     });
     registerCommentJobs(adapters.jobs, { db: adapters.db });
+    webhooks.register(adapters.jobs);
+    registerProfileJobs(adapters.jobs, { db: adapters.db, bus: adapters.bus, media: adapters.media, uploads: adapters.uploads, log: app.log });
     accountJobs = registerAccountJobs(adapters.jobs, {
       db: adapters.db,
       bus: adapters.bus,
@@ -242,6 +344,7 @@ export async function buildStrobe(
   }
   await adapters.bus.publish('system', 'instance.started', { instance: instanceId });
   heartbeat.start();
+  readiness?.start();
 
   return {
     config,
@@ -250,9 +353,14 @@ export async function buildStrobe(
     adapters,
     realtime,
     metrics,
+    get drainStage() {
+      return drainStage;
+    },
     async close() {
       if (draining) return;
       draining = true; // /readyz answers 503 from now on
+      drainStage = 'announcing the stop';
+      readiness?.stop(); // draining decides from here: no watchdog change may race it
       // Stop accepting first: a client told to reconnect must land on another instance, and with
       // this listener closed the load balancer's connection fails over at once.
       if (app.server.listening) app.server.close();
@@ -263,8 +371,11 @@ export async function buildStrobe(
       for (const socket of realtime.io.sockets.sockets.values()) socket.conn.close();
       // In-flight requests finish while running jobs get their grace; what misses it goes back to
       // its queue for another worker.
+      drainStage = 'finishing in-flight requests and jobs';
       await Promise.all([realtime.close().then(() => app.close()), adapters.jobs.stop(JOB_GRACE_MS)]);
+      drainStage = 'closing connections';
       await adapters.close();
+      drainStage = 'done';
     },
   };
 }

@@ -2,6 +2,7 @@
 // with one line naming the variable.
 import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
+import type { RegistrationMode } from './shared/community.js';
 
 export type Mode = 'embedded' | 'cluster';
 
@@ -13,6 +14,8 @@ export interface Config {
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
   amqpUrl: string | undefined;
+  /** AMQP_URL's nodes: one URL, or the nodes of a RabbitMQ cluster (comma-separated); empty in embedded mode. */
+  amqpUrls: readonly string[];
   redisPrefix: string;
   /** Undefined in embedded mode until the data dir provides a generated one (see app.ts). */
   sessionSecret: string | undefined;
@@ -24,7 +27,14 @@ export interface Config {
   trustProxy: TrustProxy;
   /** Serve /metrics on this port instead of the app's (for the operators' network only). */
   metricsPort: number | undefined;
+  /** WEBHOOK_ALLOW_PRIVATE: let webhooks reach loopback, private and link-local addresses (tests, a LAN). */
+  webhookAllowPrivate: boolean;
   adminUsers: ReadonlySet<string>;
+  /**
+   * REGISTRATION: who may create an account. `open` by default in embedded mode (a laptop), `invite`
+   * in cluster mode (a public deployment): an open sign-up there is a choice, not an accident.
+   */
+  registration: RegistrationMode;
   replayWindowMs: number;
   replayMaxEvents: number;
   /** How long a session lasts from sign-in (30 days); SESSION_TTL_SECONDS exists for tests of expiry. */
@@ -59,12 +69,15 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+const REGISTRATION_MODES: readonly RegistrationMode[] = ['open', 'invite', 'closed'];
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadConfig(env: Env, cwd = process.cwd()): Readonly<Config> {
   const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
-  const redisUrl = url(env, 'REDIS_URL', ['redis:', 'rediss:']);
-  const amqpUrl = url(env, 'AMQP_URL', ['amqp:', 'amqps:']);
+  const redisUrl = redisUrlOf(env);
+  const amqpUrls = amqpNodes(env);
+  const amqpUrl = amqpUrls.length > 0 ? str(env, 'AMQP_URL') : undefined;
   const cluster = [databaseUrl, redisUrl, amqpUrl];
   const mode: Mode = cluster.some(Boolean) ? 'cluster' : 'embedded';
   if (mode === 'cluster') {
@@ -94,6 +107,10 @@ export function loadConfig(env: Env, cwd = process.cwd()): Readonly<Config> {
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
   }
+  const registration = str(env, 'REGISTRATION') ?? (mode === 'cluster' ? 'invite' : 'open');
+  if (!(REGISTRATION_MODES as readonly string[]).includes(registration)) {
+    throw new ConfigError('REGISTRATION', `must be open (anyone may register), invite (only with an admin's invite link) or closed (nobody), got "${registration.slice(0, 40)}"`);
+  }
   const redisPrefix = str(env, 'REDIS_PREFIX') ?? 'strobe:';
   if (!/^[\w:.-]{1,64}$/.test(redisPrefix)) {
     throw new ConfigError('REDIS_PREFIX', 'must be 1-64 characters of letters, digits and : _ . -');
@@ -106,12 +123,15 @@ export function loadConfig(env: Env, cwd = process.cwd()): Readonly<Config> {
     databaseUrl,
     redisUrl,
     amqpUrl,
+    amqpUrls: Object.freeze(amqpUrls),
     redisPrefix,
     sessionSecret,
     publicUrl: publicUrl ? new URL(publicUrl) : undefined,
     trustProxy: trustProxy(env),
     metricsPort: str(env, 'METRICS_PORT') === undefined ? undefined : int(env, 'METRICS_PORT', 0, 1, 65535),
+    webhookAllowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', false),
     adminUsers: new Set(adminUsers),
+    registration: registration as RegistrationMode,
     replayWindowMs: int(env, 'REPLAY_WINDOW_SECONDS', 120, 1, 86_400) * 1000,
     replayMaxEvents: int(env, 'REPLAY_MAX_EVENTS', 2000, 10, 1_000_000),
     sessionTtlMs: int(env, 'SESSION_TTL_SECONDS', 30 * 86_400, 1, 365 * 86_400) * 1000,
@@ -208,6 +228,26 @@ function list(env: Env, name: string): string[] {
     .filter(Boolean);
 }
 
+/**
+ * REDIS_URL: one Redis (`redis://`, `rediss://`), or a Redis Cluster: `redis+cluster://` (or
+ * `rediss+cluster://`) and a comma-separated list of seed nodes, `redis+cluster://[user:pass@]host:port,host:port`.
+ */
+function redisUrlOf(env: Env): string | undefined {
+  const v = str(env, 'REDIS_URL');
+  if (v === undefined || !/^rediss?\+cluster:/.test(v)) return url(env, 'REDIS_URL', ['redis:', 'rediss:', 'redis+cluster:', 'rediss+cluster:']);
+  const rest = v.slice(v.indexOf(':') + 1);
+  if (!rest.startsWith('//')) throw new ConfigError('REDIS_URL', 'a cluster is redis+cluster://host:port,host:port');
+  const hostsAndPath = rest.slice(2 + rest.slice(2).lastIndexOf('@') + 1);
+  const hosts = hostsAndPath.includes('/') ? hostsAndPath.slice(0, hostsAndPath.indexOf('/')) : hostsAndPath;
+  const nodes = hosts.split(',').map((h) => h.trim());
+  for (const node of nodes) {
+    if (!/^(?:[\w.-]+|\[[\da-f:]+\]):\d{1,5}$/i.test(node) || Number(node.slice(node.lastIndexOf(':') + 1)) > 65535) {
+      throw new ConfigError('REDIS_URL', `"${node.slice(0, 60)}" is not a host:port (a cluster is redis+cluster://host:port,host:port)`);
+    }
+  }
+  return v;
+}
+
 function url(env: Env, name: string, protocols: string[]): string | undefined {
   const v = str(env, name);
   if (v === undefined) return undefined;
@@ -221,4 +261,43 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
     throw new ConfigError(name, `must start with ${protocols.map((p) => p + '//').join(' or ')}`);
   }
   return v;
+}
+
+/**
+ * AMQP_URL: one URL, or a RabbitMQ cluster's nodes as full URLs separated by commas
+ * (`amqp://u:p@h1:5672/vh,amqp://u:p@h2:5672/vh`). Every node serves the same vhost; a comma in a
+ * password is written %2C.
+ */
+function amqpNodes(env: Env): string[] {
+  const v = str(env, 'AMQP_URL');
+  if (v === undefined) return [];
+  const parts = v.split(',').map((s) => s.trim());
+  if (parts.length === 1) return [url(env, 'AMQP_URL', ['amqp:', 'amqps:'])!];
+  const vhosts = new Set<string>();
+  const seen = new Set<string>();
+  parts.forEach((part, i) => {
+    const which = `node ${i + 1} of ${parts.length}`;
+    if (part === '') throw new ConfigError('AMQP_URL', `${which} is empty (list full URLs separated by commas)`);
+    let parsed: URL;
+    try {
+      parsed = new URL(part);
+    } catch {
+      throw new ConfigError('AMQP_URL', `${which} is not a valid URL (list full URLs separated by commas; write a comma in a password as %2C)`);
+    }
+    if (!['amqp:', 'amqps:'].includes(parsed.protocol)) throw new ConfigError('AMQP_URL', `${which} must start with amqp:// or amqps://`);
+    if (seen.has(parsed.host)) throw new ConfigError('AMQP_URL', `${which} repeats ${parsed.host}`);
+    seen.add(parsed.host);
+    // amqplib reads no path and "/" both as the default vhost.
+    vhosts.add(unescapeVhost(parsed.pathname.replace(/^\//, '')) || '/');
+  });
+  if (vhosts.size > 1) throw new ConfigError('AMQP_URL', `every node must name the same vhost, got ${[...vhosts].map((h) => `"${h}"`).join(', ')}`);
+  return parts;
+}
+
+function unescapeVhost(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path; // as amqplib does: a stray % stays as it is
+  }
 }

@@ -22,6 +22,8 @@ export const errors = {
   badCredentials: () => new AppError('BAD_CREDENTIALS', 401, 'Wrong username or password.'),
   forbidden: (message = 'You are not allowed to do that.') => new AppError('FORBIDDEN', 403, message),
   csrf: () => new AppError('CSRF', 403, 'Cross-site requests are not allowed.'),
+  /** One of the two blocked the other (features/blocks): no follow, like, comment or message between them. */
+  blocked: (message = 'You cannot do that: one of you has blocked the other.') => new AppError('BLOCKED', 403, message),
   notFound: (what = 'That') => new AppError('NOT_FOUND', 404, `${what} was not found.`),
   unknownCity: (slug: string) => new AppError('UNKNOWN_CITY', 400, `There is no city "${slug.slice(0, 60)}". Pick one from the list.`),
   usernameTaken: () => new AppError('USERNAME_TAKEN', 409, 'That username is already taken.'),

@@ -16,11 +16,22 @@ Commands:
   worker     run the worker role: background jobs (cluster mode)
                --queues <a,b>     only these jobs, e.g. photo.resize (all by default)
   migrate    bring the database schema up to date (idempotent)
-  admin      manage admins from this machine (embedded mode: stop Strobe first)
+  backup     write FILE: the database (one consistent snapshot) and the photo files, while Strobe runs
+               --force            overwrite FILE if it exists
+               --s3-listing       name the S3 files without copying them (the bucket is backed up on its own)
+  restore    restore FILE into an empty Strobe (embedded mode: stop Strobe first); everyone signs in again
+  admin      manage admins and moderators from this machine (embedded mode: stop Strobe first)
                create <username>  a new admin account; its password is STROBE_ADMIN_PASSWORD,
                                   else asked for on a terminal, else generated and shown once
-               grant <username>   make an existing account an admin
-               revoke <username>  take the role away; its open connections reconnect without it
+               grant <username> [--role admin|moderator]
+                                  give an existing account the role (admin by default)
+               revoke <username> [--role admin|moderator]
+                                  take the role away; its open connections reconnect without it
+  ingest     signed sources that send photos (cameras, bots) to POST /api/ingest
+               add <name> [--city <slug>] [--user <username>]   prints the secret once
+               list | rotate <name> | remove <name>
+               watch <dir> --source <name> --url <url>   send each new image in <dir>
+                                  (the secret in STROBE_INGEST_SECRET)
   cluster    a local cluster on PORT: web instances and workers behind HAProxy (cluster mode)
                --web <n>          web instances (2)
                --workers <n>      workers (1)
@@ -36,6 +47,7 @@ Options:
 
 Configuration is read from environment variables; see the README.
   PORT (3000), HOST (0.0.0.0), DATA_DIR (./data), PUBLIC_URL, SESSION_SECRET, ADMIN_USERS,
+  REGISTRATION (open in embedded mode, invite in cluster mode; or closed),
   REPLAY_WINDOW_SECONDS (120), REPLAY_MAX_EVENTS (2000), TRUST_PROXY, LOG_LEVEL (info)`;
 
 async function main(argv: string[]): Promise<number> {
@@ -78,7 +90,17 @@ async function main(argv: string[]): Promise<number> {
     case 'cluster':
       return cluster(config, values);
     case 'admin':
-      return admin(config, positionals.slice(1));
+      // Its own options (--role) are its to parse, like ingest's.
+      return admin(config, argv.slice(argv.indexOf('admin') + 1));
+    case 'ingest':
+      return ingest(config, argv.slice(argv.indexOf('ingest') + 1));
+    case 'backup':
+    case 'restore': {
+      const cli = await import('./ops/backup/backup.cli.js');
+      const ctx = { config, out: (line: string) => console.log(line), err: (line: string) => console.error(line) };
+      const args = argv.slice(argv.indexOf(command) + 1);
+      return command === 'backup' ? cli.runBackup(args, ctx) : cli.runRestore(args, ctx);
+    }
     case 'migrate': {
       const adapters = await openAdapters(config);
       await adapters.close();
@@ -103,6 +125,21 @@ async function admin(config: Config, args: string[]): Promise<number> {
   });
 }
 
+async function ingest(config: Config, args: string[]): Promise<number> {
+  const { runIngest } = await import('./features/ingest/ingest.cli.js');
+  const stop = new AbortController();
+  process.once('SIGINT', () => stop.abort());
+  process.once('SIGTERM', () => stop.abort());
+  return runIngest(args, {
+    config,
+    env: process.env,
+    open: (c) => openAdapters(c, { log: { warn: (_obj, msg) => console.error(`strobe: warning: ${msg}`), error: (_obj, msg) => console.error(`strobe: ${msg}`) } }),
+    out: (line) => console.log(line),
+    err: (line) => console.error(line),
+    signal: stop.signal,
+  });
+}
+
 function parseQueues(raw: string | boolean | undefined): string[] | undefined {
   if (typeof raw !== 'string') return undefined;
   const queues = raw.split(',').map((q) => q.trim()).filter(Boolean);
@@ -124,7 +161,9 @@ async function cluster(config: Config, values: Values): Promise<number> {
     workers: numberOption(values, 'workers', 1, 0, 32, true),
     port: config.port,
     host: config.host,
-    env: process.env,
+    // A cluster on one machine is for trying Strobe out (and `strobe demo` signs its users up):
+    // open registration unless REGISTRATION says otherwise. A real deployment sets it.
+    env: { REGISTRATION: 'open', ...process.env },
     restart: true,
     onLine: (name, line) => console.log(`${name.padEnd(8)} ${readable(line)}`),
     onNotice: (message) => console.log(`cluster  ${message}`),

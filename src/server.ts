@@ -2,12 +2,15 @@
 import type { Config } from './config.js';
 import { buildStrobe, type Roles } from './app.js';
 import { serveMetrics, type MetricsServer } from './http/metrics.js';
+import { startControl } from './ops/backup/serve.js';
 
 const DRAIN_DEADLINE_MS = 10_000;
 
 export async function serve(config: Config, roles: Roles = { web: true, worker: true }): Promise<void> {
   const strobe = await buildStrobe(config, { level: config.logLevel }, roles);
   const { app } = strobe;
+  // Embedded mode: `strobe backup` asks this process over DATA_DIR/run/control.sock (ops/backup).
+  const control = await startControl(strobe);
   let port: number | undefined;
   let metricsServer: MetricsServer | undefined;
   if (roles.web) {
@@ -30,11 +33,11 @@ export async function serve(config: Config, roles: Roles = { web: true, worker: 
     stopping = true;
     app.log.info({ signal }, 'draining');
     const deadline = setTimeout(() => {
-      app.log.error('drain deadline passed, exiting');
+      app.log.error({ stage: strobe.drainStage }, `drain deadline passed while ${strobe.drainStage}, exiting`);
       process.exit(1);
     }, DRAIN_DEADLINE_MS);
     deadline.unref();
-    Promise.all([strobe.close(), metricsServer?.close()]).then(
+    Promise.all([control.close().then(() => strobe.close()), metricsServer?.close()]).then(
       () => process.exit(0),
       (err: unknown) => {
         app.log.error({ err }, 'drain failed');

@@ -16,7 +16,7 @@ import { runChecks } from './health.js';
 import type { AdapterOptions, Adapters } from './index.js';
 import { openPostgres } from './pg/db.js';
 import { RedisBus } from './redis/bus.js';
-import { openRedis, ready } from './redis/connection.js';
+import { openRedis, pingAll, ready } from './redis/connection.js';
 import { RedisPresence } from './redis/presence.js';
 import { RedisRateLimiter } from './redis/rate-limit.js';
 import { RedisSessionStore } from './redis/sessions.js';
@@ -32,10 +32,9 @@ export async function openClusterAdapters(config: Config, opts: AdapterOptions):
   await migrate(db); // idempotent, and serialized by an advisory lock when instances start together
   const prefix = config.redisPrefix;
   const redis = await ready(openRedis(config.redisUrl!, 'strobe', { onError: (err) => warn({ err }, 'Redis connection error') }));
-  const sub = openRedis(config.redisUrl!, 'strobe-sub', { onError: (err) => warn({ err }, 'Redis subscriber error') });
-  const bus = await RedisBus.open(redis, sub, { prefix, windowMs: config.replayWindowMs, maxEvents: config.replayMaxEvents });
+  const bus = await RedisBus.open(redis, { prefix, windowMs: config.replayWindowMs, maxEvents: config.replayMaxEvents });
   const presence = new RedisPresence(redis, prefix);
-  const amqp = new AmqpConnection(config.amqpUrl!, { warn });
+  const amqp = new AmqpConnection(config.amqpUrls, { warn });
   await amqp.connect();
   const relay = new OutboxRelay(db, amqp, { listenUrl: config.databaseUrl!, log: { warn } });
   await relay.start();
@@ -58,22 +57,28 @@ export async function openClusterAdapters(config: Config, opts: AdapterOptions):
       runChecks({
         database: () => db.ping(),
         async redis() {
-          // Realtime delivery needs the subscriber connection as much as commands need the other.
-          if (sub.status !== 'ready') throw new Error(`subscriber connection is ${sub.status}`);
-          await redis.ping();
+          // Realtime delivery needs every shard's subscriber connection as much as commands need
+          // every master (one of each on a single Redis).
+          await Promise.all([bus.health(), pingAll(redis)]);
         },
         async amqp() {
           if (!amqp.current) throw new Error('connection lost; reconnecting');
         },
       }),
     async close() {
-      await jobs.stop();
-      await relay.stop();
-      await amqp.close();
-      await presence.close();
-      await bus.close();
-      await db.close();
-      blobs.close();
+      // Each is released even when one before it fails: a connection that will not close cleanly
+      // loses nothing at this point (requests and jobs are done), so it is reported, not fatal.
+      const release = (what: string, step: () => unknown) =>
+        Promise.resolve()
+          .then(step)
+          .catch((err: unknown) => warn({ err }, `closing ${what} failed`));
+      await release('the job runner', () => jobs.stop());
+      await release('the outbox relay', () => relay.stop());
+      await release('RabbitMQ', () => amqp.close());
+      await release('presence', () => presence.close());
+      await release('the Redis bus', () => bus.close());
+      await release('PostgreSQL', () => db.close());
+      await release('the blob stores', () => blobs.close());
       rmSync(tmpDir, { recursive: true, force: true });
     },
   };

@@ -16,19 +16,39 @@ export async function runChecks(checks: Record<string, HealthCheck>, timeoutMs =
 }
 
 async function withDeadline(check: Promise<void>, timeoutMs: number): Promise<string> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<string>((resolve) => {
-    timer = setTimeout(() => resolve(`down: no answer within ${timeoutMs} ms`), timeoutMs);
-  });
+  const deadline = afterDeadline(timeoutMs, () => `down: no answer within ${timeoutMs} ms`);
   try {
     return await Promise.race([
       check.then(
         () => 'ok',
         (err: unknown) => `down: ${err instanceof Error ? err.message : String(err)}`,
       ),
-      deadline,
+      deadline.promise,
     ]);
   } finally {
-    clearTimeout(timer);
+    deadline.cancel();
   }
+}
+
+/**
+ * Resolves with `value()` once `ms` have passed, but only after the I/O already received has been
+ * handled. After the event loop stalled (a busy CPU, a long synchronous step), timers run before
+ * the poll phase, so a plain setTimeout would call a dependency "down" whose answer is waiting in
+ * the socket; setImmediate runs after that phase, so such an answer wins the race.
+ */
+export function afterDeadline<T>(ms: number, value: () => T): { promise: Promise<T>; cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let immediate: NodeJS.Immediate | undefined;
+  const promise = new Promise<T>((resolve) => {
+    timer = setTimeout(() => {
+      immediate = setImmediate(() => resolve(value()));
+    }, ms);
+  });
+  return {
+    promise,
+    cancel() {
+      clearTimeout(timer);
+      if (immediate) clearImmediate(immediate);
+    },
+  };
 }

@@ -41,13 +41,13 @@ function isExecutable(path: string): boolean {
 const BEGIN = '# BEGIN strobe-web servers';
 const END = '# END strobe-web servers';
 
-/** The shipped configuration with its example server list replaced by these instances. */
-export function haproxyConfig(template: string, servers: readonly { name: string; port: number }[]): string {
+/** The shipped configuration with its example server list replaced by these instances (on 127.0.0.1 unless `host` says). */
+export function haproxyConfig(template: string, servers: readonly { name: string; port: number; host?: string }[]): string {
   const start = template.indexOf(BEGIN);
   const end = template.indexOf(END);
   if (start < 0 || end < start) throw new Error(`deploy/haproxy.cfg lost its "${BEGIN}" / "${END}" markers`);
   const indent = template.slice(template.lastIndexOf('\n', start) + 1, start);
-  const lines = servers.map((s) => `${indent}server ${s.name} 127.0.0.1:${s.port} check`);
+  const lines = servers.map((s) => `${indent}server ${s.name} ${s.host ?? '127.0.0.1'}:${s.port} check`);
   return template.slice(0, start + BEGIN.length) + '\n' + lines.join('\n') + '\n' + indent + template.slice(end);
 }
 

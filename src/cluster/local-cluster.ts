@@ -24,6 +24,8 @@ export interface LocalClusterOptions {
   env: Record<string, string | undefined>;
   /** How to run `strobe`: the node binary and its arguments before the command. */
   command?: readonly string[];
+  /** The jobs the workers consume (`strobe worker --queues`); all when absent. */
+  workerQueues?: readonly string[];
   /** Start an instance again when it exits by itself (`strobe cluster`); tests kill on purpose. */
   restart?: boolean;
   /** Each line a process prints, with its name (web1, worker1, haproxy). */
@@ -135,7 +137,8 @@ export class LocalCluster {
 
   /** Spawns the instance and resolves once it says it is up. */
   private launch(inst: Instance): Promise<void> {
-    const args = inst.role === 'web' ? ['web'] : ['worker'];
+    const queues = this.opts.workerQueues;
+    const args = inst.role === 'web' ? ['web'] : ['worker', ...(queues ? ['--queues', queues.join(',')] : [])];
     const env = this.childEnv(inst.port === undefined ? {} : { PORT: String(inst.port) });
     const [bin, ...pre] = this.command;
     // The IPC channel carries the instance's "I am up" (see server.ts), whatever its LOG_LEVEL.

@@ -5,9 +5,17 @@ import type { AppInstance } from './types.js';
  * Jobs wait in the PostgreSQL outbox while RabbitMQ is away, so uploads and everything else keep
  * working; taking every instance out of the load balancer would turn a broker restart into an outage.
  */
-const CAN_SERVE_WITHOUT = new Set(['amqp']);
+export const CAN_SERVE_WITHOUT: ReadonlySet<string> = new Set(['amqp']);
 
-export function healthRoutes(app: AppInstance, deps: { health: () => Promise<HealthReport>; isDraining: () => boolean }): void {
+export function healthRoutes(
+  app: AppInstance,
+  deps: {
+    health: () => Promise<HealthReport>;
+    isDraining: () => boolean;
+    /** The readiness watchdog (ops/readiness.ts): while it says not ready, its last report answers at once. */
+    readiness?: { readonly ready: boolean; readonly report: HealthReport };
+  },
+): void {
   /** The reason last logged per dependency: a load balancer asks every second, the log hears of each change once. */
   const logged = new Map<string, string>();
 
@@ -20,7 +28,9 @@ export function healthRoutes(app: AppInstance, deps: { health: () => Promise<Hea
    * One it can do without only marks the instance degraded.
    */
   app.get('/readyz', { schema: { tags: ['operations'] } }, async (req, reply) => {
-    const report = await deps.health();
+    // A dependency that hangs must not make the load balancer's check hang too: once the watchdog
+    // has given up, its last report is the answer.
+    const report = deps.readiness && !deps.readiness.ready ? deps.readiness.report : await deps.health();
     const checks: Record<string, string> = {};
     for (const [name, result] of Object.entries(report)) {
       checks[name] = result === 'ok' ? 'ok' : 'down';

@@ -41,4 +41,10 @@ export interface BlobStore {
   get(key: string): Promise<(BlobInfo & { body: Readable }) | null>;
   stat(key: string): Promise<BlobInfo | null>;
   delete(key: string): Promise<void>;
+  /**
+   * A URL that lets a process outside Strobe read (GET) or write (PUT) one key for a while, without
+   * credentials: S3's presigned URLs. Absent for the filesystem store, whose keys are read and
+   * written on the shared volume (docs/messages.md gives the layout).
+   */
+  presign?(key: string, method: 'GET' | 'PUT', expiresInS: number): Promise<string>;
 }

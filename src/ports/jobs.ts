@@ -10,8 +10,13 @@
 export interface JobPayloads {
   /** Used by the runner contract tests. */
   'test.echo': { value: string };
-  /** Makes the variants of an uploaded photo and marks it ready (or failed). */
-  'photo.resize': { photoId: string };
+  /**
+   * A resize request: where to read the original and where to write each variant. Any resizer (Strobe's,
+   * or one in another language) answers it with `photo.resized`; it never touches Strobe's tables.
+   */
+  'photo.resize': ResizeRequest;
+  /** A resizer's reply: the variants written (and what it read from the image), or why it failed. */
+  'photo.resized': ResizedReply;
   /** Writes a ready photo into its followers' home timelines and publishes it live. */
   'photo.fanout': { photoId: string };
   /** Deletes blobs no photo refers to any more (after a delete, or the original after processing). */
@@ -28,16 +33,55 @@ export interface JobPayloads {
   'account.delete': { userId: string };
   /** Builds a user's data export zip and notifies them (features/accounts/accounts.jobs.ts). */
   'account.export': { exportId: string };
+  /** Crops an uploaded avatar to its two square sizes and sets it, unless a newer upload overtook it (features/profiles/profiles.jobs.ts). */
+  'avatar.process': { userId: string; uploadKey: string };
+  /** A domain event some webhook endpoints asked for: one delivery job per endpoint (features/webhooks). */
+  'webhooks.dispatch': { eventId: string };
+  /** One signed delivery of an event to an endpoint; retried with back-off by the job system. */
+  'webhook.deliver': { eventId: string; endpointId: string };
 }
+
+/** Where a blob is: its key in a store, and with S3 a presigned URL to GET (originals) or PUT (variants) it. */
+export interface BlobLocation {
+  store: 'uploads' | 'media';
+  key: string;
+  url?: string;
+}
+
+export interface ResizeRequest {
+  photoId: string;
+  /** Absent in requests queued before this contract: Strobe's own resizer looks the photo up. */
+  original?: BlobLocation;
+  variants?: { display: BlobLocation & { width: number }; thumb: BlobLocation & { width: number } };
+}
+
+export type ResizedReply =
+  | {
+      photoId: string;
+      ok: true;
+      /** After auto-orientation. */
+      width: number;
+      height: number;
+      variants: { display: { key: string; width: number; height: number }; thumb: { key: string; width: number; height: number } };
+      /** A base64 thumbhash; null lets Strobe compute it from the thumb. */
+      placeholder: string | null;
+      /** From the EXIF GPS, before the metadata was dropped; null when absent. */
+      gps: { lat: number; lon: number } | null;
+    }
+  | { photoId: string; ok: false; reason: string };
 
 export interface NotifyPayload {
   userId: string;
-  type: 'follow' | 'like' | 'photo.ready' | 'photo.failed' | 'badge' | 'comment' | 'mention' | 'export.ready';
+  type: 'follow' | 'like' | 'photo.ready' | 'photo.failed' | 'badge' | 'comment' | 'mention' | 'export.ready' | 'message' | 'moderation' | 'webhook.disabled';
   actorId?: string;
   photoId?: string;
   commentId?: string;
   /** The export an `export.ready` notification is about. */
   exportId?: string;
+  /** The conversation of a `message` notification. */
+  conversationId?: string;
+  /** What a `moderation` notification says was removed (`reason` says why). */
+  removedType?: 'photo' | 'comment' | 'message';
   badge?: number;
   reason?: string;
   /** The same key twice for one user stores one notification. */
@@ -46,7 +90,7 @@ export interface NotifyPayload {
 export type JobName = keyof JobPayloads;
 
 /** The jobs a worker can be restricted to (`strobe worker --queues`). */
-export const JOB_NAMES = ['photo.resize', 'photo.fanout', 'blobs.purge', 'notify', 'badges.check', 'comment.notify', 'photo.mentions', 'account.delete', 'account.export'] as const satisfies readonly JobName[];
+export const JOB_NAMES = ['photo.resize', 'photo.resized', 'photo.fanout', 'blobs.purge', 'notify', 'badges.check', 'comment.notify', 'photo.mentions', 'account.delete', 'account.export', 'avatar.process', 'webhooks.dispatch', 'webhook.deliver'] as const satisfies readonly JobName[];
 
 export interface Job<N extends JobName = JobName> {
   id: string;

@@ -3,7 +3,6 @@
 // is rate limited per user and room (`announce`): someone flapping between present and absent, on
 // one socket or on many instances, yields at most one notice per interval, and the last state is
 // always announced in the end.
-import type { PublicUser } from '../shared/api.js';
 
 /** The least time between two presence notices for one user in one room. */
 export const ANNOUNCE_INTERVAL_MS = 3_000;
@@ -16,14 +15,23 @@ export const ANNOUNCE_INTERVAL_MS = 3_000;
 export const ANNOUNCE_MEMORY_MS = 20 * ANNOUNCE_INTERVAL_MS;
 
 /** `publish`: the caller must publish the new state now; `same`: it is what was announced last. */
+/**
+ * Who is in a room as the store keeps them: who they are, not what they look like. A profile can
+ * change while they sit there, so lists are shown with the profiles read when they are asked for.
+ */
+export interface PresenceMember {
+  id: string;
+  username: string;
+}
+
 export type Announcement = 'publish' | 'same' | { retryInMs: number };
 
 export interface PresenceStore {
   /** Returns true when this made the user present (their first connection in the room). */
-  join(room: string, user: PublicUser, connId: string): Promise<boolean>;
+  join(room: string, user: PresenceMember, connId: string): Promise<boolean>;
   /** Returns true when this made the user absent (their last connection left). */
   leave(room: string, userId: string, connId: string): Promise<boolean>;
-  list(room: string): Promise<PublicUser[]>;
+  list(room: string): Promise<PresenceMember[]>;
   isPresent(room: string, userId: string): Promise<boolean>;
   /**
    * Decides, atomically for all instances, whether `present` goes on the wire now. `publish` records
@@ -31,12 +39,12 @@ export interface PresenceStore {
    * (read the real state then, and announce that). The caller retries; until it does, the store
    * keeps a note so that another instance retries if this one dies first (see `onExpired`).
    */
-  announce(room: string, user: PublicUser, present: boolean, now: number): Promise<Announcement>;
+  announce(room: string, user: PresenceMember, present: boolean, now: number): Promise<Announcement>;
   /**
    * Users whose presence may have changed without a live instance announcing it: their instance
    * died, so their connections expired, or it died holding back an announcement. The handler reads
    * the real state and announces it. In-process presence dies with its process and never calls it.
    */
-  onExpired?(handler: (room: string, user: PublicUser) => void): void;
+  onExpired?(handler: (room: string, user: PresenceMember) => void): void;
   close?(): Promise<void>;
 }

@@ -8,9 +8,11 @@
 // - back-pressure: a socket whose send queue passes a cap is cut off, and resumes with `since`;
 //   replies and replays count toward the cap like live events, since a client that asks for
 //   replays and never reads would otherwise make us buffer them without bound.
+// - hiding: an event whose author the socket's viewer must not see (a block either way, a suspension)
+//   never reaches that socket, live or replayed (see authorOf and `hide`).
 // It also lets in-process listeners (taps) watch a stream, since it is the bus's one handler.
 import type { Replay, RealtimeBus } from '../ports/bus.js';
-import type { Envelope } from '../shared/realtime.js';
+import type { Envelope, EventData } from '../shared/realtime.js';
 import { compareOffsets } from './offsets.js';
 import type { AppServer, AppSocket } from './types.js';
 
@@ -22,7 +24,45 @@ export interface HubOptions {
   onSlowClient?: (socket: AppSocket) => void;
   /** Every event sent: to `sockets` receivers; `live` unless replayed or held during a subscribe. */
   onDelivered?: (env: Envelope, sockets: number, live: boolean) => void;
+  /** Whether this user's events are hidden from everyone but themselves (suspended). Asked per event: keep it cheap. */
+  hiddenFromAll?: (userId: string) => boolean;
 }
+
+/**
+ * Whose content an event shows, for hiding it from the viewers who must not see them; undefined
+ * for events that show nobody's (deletions, counts), which reach everyone.
+ */
+export function authorOf(env: Envelope): string | undefined {
+  switch (env.type) {
+    case 'photo.ready':
+      return (env.data as EventData['photo.ready']).photo.owner.id;
+    case 'comment.created':
+      return (env.data as EventData['comment.created']).comment.user.id;
+    case 'chat.message':
+    case 'dm.message':
+      return (env.data as EventData['chat.message']).user.id;
+    case 'presence.joined':
+    case 'presence.left':
+      return (env.data as EventData['presence.joined']).user.id;
+    case 'notification': {
+      // A moderator's word about one's own content is not the moderator's content.
+      const n = env.data as EventData['notification'];
+      return n.type === 'moderation' ? undefined : n.actor?.id;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The room of the sockets whose viewer must not see this user's events (a block, either way). Only
+ * sockets with someone to hide join one, so an author nobody here hides has no room, and live
+ * delivery of their events costs one Map lookup more than a plain broadcast.
+ */
+export function hiddenRoom(userId: string): string {
+  return `hide:${userId}`;
+}
+const HIDDEN_PREFIX = 'hide:';
 
 /**
  * Each collection exists only while it holds something: a Map or Set costs 150–190 bytes even
@@ -107,18 +147,20 @@ export class Hub {
     }
     // The socket may have left, or re-subscribed, while we waited.
     if (entry.pending?.get(socket) !== buffer || !socket.connected) return false;
-    const missed = replay.events.map((e) => this.outward(e, entry));
+    // What the viewer must not see is left out; the client still resumes past it (`head`).
+    const missed = replay.events.filter((e) => !this.hides(socket, e)).map((e) => this.outward(e, entry));
     reply({ recovered: replay.recovered, missed, head: replay.head });
     for (const env of missed) this.opts.onDelivered?.(env, 1, false);
     if (this.enforceBacklog(socket)) return false;
     // Volatile events are not in the replay: one that `last` passes is skipped, and the client's
     // refetch after this reply shows its effect (it was published before the reply was sent).
-    let last = missed.at(-1)?.offset ?? (replay.recovered ? since : replay.head);
+    let last = replay.events.at(-1)?.offset ?? (replay.recovered ? since : replay.head);
     for (const env of buffer) {
       if (last !== undefined && compareOffsets(env.offset, last) <= 0) continue;
+      last = env.offset;
+      if (this.hides(socket, env)) continue;
       socket.emit('event', this.outward(env, entry));
       this.opts.onDelivered?.(env, 1, false);
-      last = env.offset;
     }
     if (buffer.length > 0 && this.enforceBacklog(socket)) return false;
     remove(entry, 'pending', socket);
@@ -158,6 +200,26 @@ export class Hub {
       throw err;
     }
     return untap;
+  }
+
+  /**
+   * Sets whose events this socket's viewer must not see (everyone they blocked or who blocked them;
+   * suspended users are hidden from all through `hiddenFromAll`): the socket joins those users'
+   * hidden rooms and leaves the others. Live delivery skips the room; replays check it per socket.
+   */
+  hide(socket: AppSocket, userIds: readonly string[]): void {
+    const wanted = new Set(userIds.map(hiddenRoom));
+    const stale = [...socket.rooms].filter((room) => room.startsWith(HIDDEN_PREFIX) && !wanted.delete(room));
+    for (const room of stale) void socket.leave(room);
+    if (wanted.size > 0) void socket.join([...wanted]);
+  }
+
+  /** Whether the event shows someone this socket's viewer must not see. */
+  private hides(socket: AppSocket, env: Envelope): boolean {
+    const author = authorOf(env);
+    if (author === undefined) return false;
+    if (socket.rooms.has(hiddenRoom(author))) return true;
+    return this.opts.hiddenFromAll?.(author) === true && socket.data.viewer?.id !== author;
   }
 
   /** Stops listening to a stream nobody watches any more. */
@@ -204,21 +266,56 @@ export class Hub {
       if (buffer.length > this.opts.maxQueuedPackets) this.cutOff(socket, entry);
     }
     for (const socket of entry.live ?? []) if (this.isSlow(socket)) this.cutOff(socket, entry);
-    // The room holds exactly the live sockets: one broadcast reaches that many receivers.
     const out = this.outward(env, entry);
-    let receivers = entry.live?.size ?? 0;
-    if (receivers > 0) this.io.to(entry.room).emit('event', out);
+    let receivers = entry.live ? this.broadcast(entry, entry.live, env, out) : 0;
     for (const [socket, sent] of entry.catchingUp ?? []) {
       // In its replay already; or volatile, published before the reply, and the client's refetch covers it.
       if (sent !== undefined && compareOffsets(env.offset, sent) <= 0) continue;
       // The feed is past what the socket was sent, and it keeps its order: from now on the room.
-      socket.emit('event', out);
-      receivers++;
+      if (!this.hides(socket, env)) {
+        socket.emit('event', out);
+        receivers++;
+      }
       remove(entry, 'catchingUp', socket);
       (entry.live ??= new Set()).add(socket);
       void socket.join(entry.room);
     }
     if (receivers > 0) this.opts.onDelivered?.(env, receivers, true);
+  }
+
+  /**
+   * The room holds exactly the live sockets: one broadcast reaches them all, encoded once, minus the
+   * sockets in the author's hidden room. Returns how many it reached.
+   */
+  private broadcast(entry: Entry, live: Set<AppSocket>, env: Envelope, out: Envelope): number {
+    const author = authorOf(env);
+    if (author === undefined) {
+      this.io.to(entry.room).emit('event', out);
+      return live.size;
+    }
+    if (this.opts.hiddenFromAll?.(author)) {
+      // Suspended: nobody sees it but its author (who is signed out, so normally nobody at all).
+      let n = 0;
+      for (const socket of live) {
+        if (socket.data.viewer?.id !== author) continue;
+        socket.emit('event', out);
+        n++;
+      }
+      return n;
+    }
+    const room = hiddenRoom(author);
+    const hiding = this.io.sockets.adapter.rooms.get(room);
+    if (!hiding) {
+      this.io.to(entry.room).emit('event', out);
+      return live.size;
+    }
+    this.io.to(entry.room).except(room).emit('event', out);
+    let skipped = 0;
+    for (const id of hiding) {
+      const socket = this.io.sockets.sockets.get(id);
+      if (socket && live.has(socket)) skipped++;
+    }
+    return live.size - skipped;
   }
 
   private outward(env: Envelope, entry: Entry): Envelope {

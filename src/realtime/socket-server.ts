@@ -6,13 +6,15 @@ import type { FastifyBaseLogger } from 'fastify';
 import { Server } from 'socket.io';
 import { AppError, errorBody, errors } from '../errors.js';
 import type { ChatService } from '../features/chat/chat.service.js';
+import type { Viewer } from '../features/accounts/viewer.js';
+import type { DirectMessage } from '../shared/community.js';
 import { SESSION_COOKIE, type Sessions } from '../features/accounts/sessions.js';
 import { isCrossSite } from '../http/origin.js';
 import type { RealtimeBus } from '../ports/bus.js';
 import type { AckError, Envelope } from '../shared/realtime.js';
 import { Hub, type HubOptions } from './hub.js';
 import { isOffset } from './offsets.js';
-import { SocketSessions, sweepIntervalMs } from './socket-sessions.js';
+import { SocketHiding, SocketSessions, sweepIntervalMs } from './socket-sessions.js';
 import type { StreamRegistry } from './streams.js';
 import type { AppServer, AppSocket } from './types.js';
 
@@ -30,9 +32,20 @@ export interface RealtimeDeps {
   sessions: Sessions;
   streams: StreamRegistry;
   chat: ChatService;
+  /** Private messages (`dm:send`). */
+  dms: { send(viewer: Viewer, conversationId: unknown, input: { text: unknown; clientId: unknown }): Promise<{ message: DirectMessage }> };
   publicUrl: URL | undefined;
   log: FastifyBaseLogger;
-  hub: Omit<HubOptions, 'onSlowClient'>;
+  hub: Omit<HubOptions, 'onSlowClient' | 'hiddenFromAll'>;
+  /** False while the instance is not ready (ops/readiness.ts): new connections go to another instance. */
+  accepting?: () => boolean;
+  /** Whose events a viewer must not see (features/blocks/visibility.ts). */
+  visibility: {
+    /** Everyone the user blocked or who blocked them. */
+    blocksOf(userId: string): Promise<readonly string[]>;
+    /** Hidden from everyone but themselves (suspended); asked for every event that shows someone. */
+    isSuspended(userId: string): boolean;
+  };
 }
 
 export interface Realtime {
@@ -42,6 +55,8 @@ export interface Realtime {
   endSession(key: string): void;
   /** An event of the internal `sessions` bus stream: a session ended, or a user's rights changed. */
   sessionEvent(env: Envelope): void;
+  /** These users' blocks changed: their sockets on this instance hide what they must not see now. */
+  refreshHidden(userIds: readonly string[]): void;
   close(): Promise<void>;
 }
 
@@ -54,13 +69,17 @@ export function createRealtime(http: HttpServer, deps: RealtimeDeps): Realtime {
     maxHttpBufferSize: 16 * 1024,
     pingInterval: 10_000,
     pingTimeout: 5_000,
-    allowRequest: (req, done) => done(null, !isCrossSite(req.headers, deps.publicUrl)),
+    // Refused at the transport, not by a middleware: socket.io-client retries a refused transport by
+    // itself (through the load balancer, to another instance), but gives up after a middleware error.
+    allowRequest: (req, done) => done(null, (deps.accepting?.() ?? true) && !isCrossSite(req.headers, deps.publicUrl)),
   });
   answerPlainRequests(http);
   const hub = new Hub(io, deps.bus, {
     ...deps.hub,
     onSlowClient: (s) => log.warn({ socket: s.id, user: s.data.viewer?.id }, 'cut off a slow realtime client'),
+    hiddenFromAll: (userId) => deps.visibility.isSuspended(userId),
   });
+  const hiding = new SocketHiding(io, hub, (userId) => deps.visibility.blocksOf(userId));
   const socketSessions = new SocketSessions(io, sweepIntervalMs(sessions.ttlMs));
   socketSessions.start();
   io.use((socket, next) => {
@@ -72,8 +91,9 @@ export function createRealtime(http: HttpServer, deps: RealtimeDeps): Realtime {
         socket.data.streams = new Map();
         socket.data.sessionKey = session?.key ?? null;
         socket.data.sessionExpiresAt = session?.expiresAt ?? null;
-        next();
+        return hiding.arrive(socket);
       })
+      .then(() => next())
       .catch((err: unknown) => {
         log.error({ err }, 'realtime handshake failed');
         next(new Error('UNAVAILABLE'));
@@ -119,6 +139,14 @@ export function createRealtime(http: HttpServer, deps: RealtimeDeps): Realtime {
       answer(socket, req, ack, async (reply) => {
         if (!socket.data.viewer) throw errors.unauthenticated();
         reply({ ok: true, message: await deps.chat.send(socket.data.viewer, req) });
+      }),
+    );
+
+    socket.on('dm:send', (req, ack) =>
+      answer(socket, req, ack, async (reply) => {
+        if (!socket.data.viewer) throw errors.unauthenticated();
+        const { conversationId, text, clientId } = (isObject(req) ? req : {}) as Record<string, unknown>;
+        reply({ ok: true, message: (await deps.dms.send(socket.data.viewer, conversationId, { text, clientId })).message });
       }),
     );
 
@@ -168,6 +196,7 @@ export function createRealtime(http: HttpServer, deps: RealtimeDeps): Realtime {
     hub,
     endSession: (key) => socketSessions.endSession(key),
     sessionEvent: (env) => socketSessions.handle(env),
+    refreshHidden: (userIds) => hiding.refresh(userIds),
     async close() {
       socketSessions.stop();
       await io.close();

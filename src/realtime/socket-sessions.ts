@@ -3,10 +3,12 @@
 // in another process (`strobe admin`): the news travels on the internal `sessions` bus stream, and
 // each instance ends or refreshes the sockets it holds. A password change, "sign out everywhere" or an
 // account deletion ends all of a user's sessions at once (`user.sessions-ended`).
+import type { PublicUser } from '../shared/api.js';
 import type { Envelope, EventData } from '../shared/realtime.js';
+import type { Hub } from './hub.js';
 import type { AppServer, AppSocket } from './types.js';
 
-/** Internal bus stream: sessions that ended and users whose rights changed. No client may watch it. */
+/** Internal bus stream: sessions that ended, users whose rights or profile changed. No client may watch it. */
 export const SESSIONS_STREAM = 'sessions';
 
 /**
@@ -43,6 +45,14 @@ export class SocketSessions {
     else if (env.type === 'user.sessions-ended') {
       const { userId, except } = env.data as EventData['user.sessions-ended'];
       this.endUserSessions(userId, except);
+    } else if (env.type === 'user.profile') this.profileChanged((env.data as EventData['user.profile']).user);
+  }
+
+  /** What the user posts from an open socket (chat, presence) shows their new profile at once. */
+  profileChanged(user: PublicUser): void {
+    for (const socket of this.sockets()) {
+      const viewer = socket.data.viewer;
+      if (viewer?.id === user.id) socket.data.viewer = { ...viewer, displayName: user.displayName, bio: user.bio, avatar: user.avatar };
     }
   }
 
@@ -83,5 +93,53 @@ export class SocketSessions {
 
   private sockets(): IterableIterator<AppSocket> {
     return this.io.of('/').sockets.values();
+  }
+}
+
+/**
+ * Keeps each signed-in socket's hidden rooms (Hub.hide) in step with its viewer's blocks, which can
+ * change on any instance: read at the handshake, before the socket can subscribe, and again for the
+ * users a `user.blocks` event names (every instance hears it on the sessions stream).
+ */
+export class SocketHiding {
+  /** Sockets in their handshake, not in the namespace yet: a block may land while theirs are read. */
+  private readonly arriving = new Set<AppSocket>();
+  /** The newest read per socket: an older one that resolves later must not overwrite it. */
+  private readonly reads = new WeakMap<AppSocket, number>();
+
+  constructor(
+    private readonly io: AppServer,
+    private readonly hub: Hub,
+    private readonly blocksOf: (userId: string) => Promise<readonly string[]>,
+  ) {}
+
+  /** In the handshake: the socket hides whoever its viewer must not see before it can subscribe. */
+  async arrive(socket: AppSocket): Promise<void> {
+    const userId = socket.data.viewer?.id;
+    if (userId === undefined) return;
+    this.arriving.add(socket);
+    try {
+      await this.read(socket, userId);
+    } finally {
+      this.arriving.delete(socket);
+    }
+  }
+
+  /** These users' blocks changed: their sockets here read them again. */
+  refresh(userIds: readonly string[]): void {
+    if (userIds.length === 0) return;
+    for (const socket of [...this.io.of('/').sockets.values(), ...this.arriving]) {
+      const userId = socket.data.viewer?.id;
+      if (userId !== undefined && userIds.includes(userId)) void this.read(socket, userId).catch(() => {});
+    }
+  }
+
+  private async read(socket: AppSocket, userId: string): Promise<void> {
+    const n = (this.reads.get(socket) ?? 0) + 1;
+    this.reads.set(socket, n);
+    const ids = await this.blocksOf(userId);
+    // A socket gone meanwhile must not join rooms: nothing would ever take it out of them.
+    if (this.reads.get(socket) !== n || !(socket.connected || this.arriving.has(socket))) return;
+    this.hub.hide(socket, ids);
   }
 }

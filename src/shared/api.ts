@@ -2,10 +2,24 @@
 // Types only: the browser bundle imports this file, so it must not import server code.
 import type { InstanceStats } from './realtime.js';
 
+/** A user's picture: square WebP URLs under /media, 64 px (`small`) and 256 px (`large`). */
+export interface AvatarUrls {
+  small: string;
+  large: string;
+}
+
+/** A user as anyone may see them, the same wherever a user appears. */
 export interface PublicUser {
   id: string;
   username: string;
+  /** What to call them: their chosen name, or their username until they choose one. */
+  displayName: string;
+  /** Up to 300 characters, plain text; empty when they wrote none. */
+  bio: string;
+  avatar: AvatarUrls | null;
   isAdmin?: boolean;
+  /** The signed-in user only (GET /api/me): holds the moderator role. */
+  isModerator?: boolean;
 }
 
 export interface ApiErrorBody {
@@ -27,8 +41,8 @@ export type ChatKind = 'text' | 'action';
 export interface ChatMessage {
   id: string;
   room: string;
-  /** A deleted account's messages stay: its id, and DELETED_USERNAME for the username. */
-  user: { id: string; username: string };
+  /** A deleted account's messages stay: its id, and DELETED_USERNAME for the username and display name. */
+  user: PublicUser;
   text: string;
   kind: ChatKind;
   createdAt: string;
@@ -85,6 +99,8 @@ export interface Profile {
   following: boolean;
   /** Upload milestones reached (1, 10, 100). */
   badges: number[];
+  /** Does the viewer block them (PUT/DELETE /api/users/:username/block). */
+  blocking: boolean;
 }
 
 export interface FollowResult {
@@ -97,7 +113,7 @@ export interface LikeResult {
   liked: boolean;
 }
 
-export type NotificationType = 'follow' | 'like' | 'photo.ready' | 'photo.failed' | 'badge' | 'comment' | 'mention' | 'export.ready';
+export type NotificationType = 'follow' | 'like' | 'photo.ready' | 'photo.failed' | 'badge' | 'comment' | 'mention' | 'export.ready' | 'message' | 'moderation' | 'webhook.disabled';
 
 export interface Notification {
   id: string;
@@ -114,6 +130,10 @@ export interface Notification {
   comment: { id: string; text: string } | null;
   /** The data export, for `export.ready`: download it from `url` (signed in) until it expires. */
   export?: { id: string; url: string } | null;
+  /** For `message`: the conversation a new private message is in (the actor wrote it). */
+  conversation?: { id: string } | null;
+  /** For `moderation`: what of theirs a moderator removed (the reason is `reason`). */
+  removed?: { type: 'photo' | 'comment' | 'message' } | null;
   read: boolean;
   createdAt: string;
 }
@@ -153,6 +173,8 @@ export const LIMITS = {
   roomPattern: '^[a-z0-9-]{1,40}$',
   chatTextMax: 1000,
   commentTextMax: 1000,
+  displayNameMax: 50,
+  bioMax: 300,
   clientIdMax: 100,
   pageMax: 100,
   captionMax: 500,

@@ -1,6 +1,7 @@
 // The realtime contract: stream names, the event envelope and the acknowledgements.
 // Shared by the server, the browser app and the tests.
 import type { ChatMessage, Comment, Notification, Photo, ProfileCounts, PublicUser } from './api.js';
+import type { DirectMessage, ModerationItem, ReportStatus } from './community.js';
 
 /** Server -> client: every delivery is one `event` carrying this envelope. */
 export interface Envelope<T extends EventType = EventType> {
@@ -25,6 +26,10 @@ export interface EventData {
   'comment.created': { comment: Comment; comments: number };
   /** On photo:<id>: a comment was deleted; `comments` is the photo's new count. */
   'comment.deleted': { id: string; photoId: string; comments: number };
+  /** On profile:<username>, and on the user's own `user` stream: their display name, bio or avatar changed. */
+  'profile.updated': { user: PublicUser };
+  /** On the user's own `user` stream: the avatar they uploaded could not be used. */
+  'avatar.failed': { reason: string };
   /** On profile:<username>. */
   'profile.counts': { username: string; counts: ProfileCounts };
   /** On the owner's user stream. */
@@ -33,6 +38,23 @@ export interface EventData {
   'photo.processed': { photo: Photo };
   'photo.failed': { id: string; reason: string };
   'chat.message': ChatMessage;
+  /** On chat:<room>: a moderator removed a message. */
+  'chat.deleted': { id: string; room: string };
+  /** On dm:<conversationId>: a private message (only its two members may watch the stream). */
+  'dm.message': DirectMessage;
+  /** On dm:<conversationId>: a member's read marker moved. */
+  'dm.read': { conversationId: string; userId: string; readUpTo: string };
+  /** On the member's `user` stream: their unread count in a conversation, and in all of them, changed. */
+  'dm.unread': { conversationId: string; unread: number; total: number };
+  /**
+   * On the `user` stream of both people: one blocked the other (or lifted it). Each client takes
+   * the other's items off its open screens (or refetches them when lifted).
+   */
+  'block.changed': { userId: string; username: string; blocked: boolean };
+  /** On `moderation` (staff only): a new report, or a new report of a target already in the queue. */
+  'report.created': ModerationItem;
+  /** On `moderation`: a report left the queue. */
+  'report.resolved': { id: string; status: ReportStatus };
   'presence.joined': { user: PublicUser };
   'presence.left': { user: PublicUser };
   'instance.started': { instance: string };
@@ -52,6 +74,18 @@ export interface EventData {
    * disconnects the user's sockets that were opened with any other session.
    */
   'user.sessions-ended': { userId: string; except: string | null };
+  /**
+   * Internal, on the `sessions` stream: the user's profile changed, so every instance refreshes it
+   * on their sockets (what they post next shows it) and forgets the copy it keeps for feeds.
+   */
+  'user.profile': { user: PublicUser };
+  /**
+   * Internal, on the `sessions` stream: a block between `a` and `b` began or ended, so every
+   * instance refreshes what those two users' sockets and reads may show.
+   */
+  'user.blocks': { a: string; b: string; blocked: boolean };
+  /** Internal, on the `sessions` stream: a suspension began (`until`, null for indefinitely) or was lifted (`lifted`). */
+  'user.suspended': { userId: string; until: string | null; lifted: boolean };
 }
 export type EventType = keyof EventData;
 
@@ -97,12 +131,20 @@ export interface ChatSendRequest {
   clientId: string;
 }
 export type ChatSendAck = { ok: true; message: ChatMessage } | AckError;
+/** A private message, like `chat:send`: the same `clientId` again returns the first message. */
+export interface DmSendRequest {
+  conversationId: string;
+  text: string;
+  clientId: string;
+}
+export type DmSendAck = { ok: true; message: DirectMessage } | AckError;
 export type SimpleAck = { ok: true } | AckError;
 
 export interface ClientToServerEvents {
   subscribe: (req: SubscribeRequest, ack: (res: SubscribeAck) => void) => void;
   unsubscribe: (req: { stream: string }, ack: (res: SimpleAck) => void) => void;
   'chat:send': (req: ChatSendRequest, ack: (res: ChatSendAck) => void) => void;
+  'dm:send': (req: DmSendRequest, ack: (res: DmSendAck) => void) => void;
 }
 
 export interface ServerToClientEvents {

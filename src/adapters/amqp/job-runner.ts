@@ -3,7 +3,7 @@
 // which dead-letters it back to the job queue; after the last attempt it goes to the job's dead
 // queue with its error, and the handler's onDead runs. Only then is the delivery acked, so a crash
 // at any point means a redelivery, which idempotent handlers absorb.
-import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
+import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { JobObservers } from '../../jobs/observers.js';
 import { settleWithin } from '../../jobs/settle.js';
 import {
@@ -62,22 +62,36 @@ export class AmqpJobRunner implements JobRunner {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    await this.conn.onReady(async (c) => {
-      if (!this.running) return;
-      const ch = await c.createConfirmChannel();
-      await ch.prefetch(this.opts.prefetch ?? 2);
-      ch.on('close', () => {
-        if (this.channel === ch) this.channel = undefined;
-      });
-      this.consumerTags = [];
-      for (const [name] of this.handlers) {
-        if (this.opts.only && !this.opts.only.includes(name)) continue;
-        await declareJob(ch, name, this.retry);
-        const { consumerTag } = await ch.consume(queueOf(name), (msg) => msg && this.track(this.deliver(ch, name, msg)), { noAck: false });
-        this.consumerTags.push(consumerTag);
-      }
-      this.channel = ch;
+    await this.conn.onReady((c) => this.consume(c));
+  }
+
+  /** A channel that consumes every handled queue; opened on each (re)connect. */
+  private async consume(c: ChannelModel): Promise<void> {
+    if (!this.running) return;
+    const ch = await c.createConfirmChannel();
+    ch.on('error', (err: Error) => this.opts.log?.warn({ err }, 'the job runner\'s AMQP channel failed'));
+    ch.on('close', () => {
+      if (this.channel === ch) this.channel = undefined;
     });
+    this.conn.reopenOnClose(c, ch, () => this.running && !this.channel, () => this.consume(c), 'the job runner\'s channel');
+    this.channel = ch;
+    await ch.prefetch(this.opts.prefetch ?? 2);
+    const tags: string[] = [];
+    for (const [name] of this.handlers) {
+      if (this.opts.only && !this.opts.only.includes(name)) continue;
+      await declareJob(ch, name, this.retry);
+      const { consumerTag } = await ch.consume(
+        queueOf(name),
+        (msg) => {
+          if (msg) this.track(this.deliver(ch, name, msg));
+          // The broker cancelled the consumer (its queue deleted, or moved away): start over.
+          else if (this.running) void ch.close().catch(() => {});
+        },
+        { noAck: false },
+      );
+      tags.push(consumerTag);
+    }
+    if (this.channel === ch) this.consumerTags = tags;
   }
 
   /**

@@ -1,14 +1,16 @@
-// The outbox relay: moves committed jobs from the jobs table to RabbitMQ. A batch is claimed with
+// The outbox relay: moves committed jobs from the jobs table to RabbitMQ, and committed domain
+// events from the domain_events table to the strobe.events exchange (features/events). A batch is claimed with
 // FOR UPDATE SKIP LOCKED (any number of relays can run), published with publisher confirms, and
 // marked 'sent' in the same transaction, so a crash either leaves the rows pending (published again
 // later: consumers are idempotent) or marks only what the broker confirmed.
-import type { ConfirmChannel } from 'amqplib';
+import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import pg from 'pg';
 import type { Db } from '../../ports/db.js';
 import { Poll } from '../../jobs/poll.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../../ports/jobs.js';
 import type { AmqpConnection } from './connection.js';
-import { declareJob, EXCHANGE } from './topology.js';
+import { claimPendingEvents, markRelayed } from '../../features/events/events.js';
+import { declareEvents, declareJob, EVENTS_EXCHANGE, EXCHANGE } from './topology.js';
 
 export interface RelayOptions {
   pollMs?: number;
@@ -24,6 +26,13 @@ export interface RelayOptions {
 }
 
 const LISTEN_RETRY_MS = 1_000;
+/**
+ * How long a batch waits for the broker's confirms. A quorum queue confirms once a majority of its
+ * nodes wrote the message; without a majority (a partition, two nodes of three down) it would wait
+ * forever, holding the batch's rows locked. Given up, the channel is closed and the transaction
+ * rolls back: the rows stay pending and go again on a fresh channel.
+ */
+const CONFIRM_TIMEOUT_MS = 30_000;
 
 export class OutboxRelay {
   private channel: ConfirmChannel | undefined;
@@ -32,6 +41,8 @@ export class OutboxRelay {
   private readonly poll: Poll;
   /** Job queues declared on the current channel. */
   private declared = new Set<string>();
+  /** The events exchange is declared on the current channel. */
+  private eventsDeclared = false;
   private listener: pg.Client | undefined;
   /** A job was committed after the current batch began: look again before sleeping. */
   private nudged = false;
@@ -47,17 +58,22 @@ export class OutboxRelay {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    await this.conn.onReady(async (c) => {
-      const ch = await c.createConfirmChannel();
-      this.declared = new Set();
-      ch.on('close', () => {
-        if (this.channel === ch) this.channel = undefined;
-      });
-      this.channel = ch;
-      this.poll.wake();
-    });
+    await this.conn.onReady((c) => this.openChannel(c));
     if (this.opts.listenUrl) await this.listen(this.opts.listenUrl);
     this.loop = this.run();
+  }
+
+  private async openChannel(c: ChannelModel): Promise<void> {
+    const ch = await c.createConfirmChannel();
+    this.declared = new Set();
+    this.eventsDeclared = false;
+    ch.on('error', (err: Error) => this.opts.log?.warn({ err }, 'the relay\'s AMQP channel failed'));
+    ch.on('close', () => {
+      if (this.channel === ch) this.channel = undefined;
+    });
+    this.conn.reopenOnClose(c, ch, () => this.running && !this.channel, () => this.openChannel(c), 'the relay\'s channel');
+    this.channel = ch;
+    this.poll.wake();
   }
 
   private async listen(url: string): Promise<void> {
@@ -104,8 +120,13 @@ export class OutboxRelay {
       let sent = 0;
       this.nudged = false;
       if (this.channel) {
-        sent = await this.relayBatch(this.channel).catch((err: unknown) => {
+        const channel = this.channel;
+        sent = await this.relayBatch(channel).catch((err: unknown) => {
           this.opts.log?.warn({ err }, 'relaying jobs to RabbitMQ failed; will retry');
+          return 0;
+        });
+        sent += await this.relayEvents(channel).catch((err: unknown) => {
+          this.opts.log?.warn({ err }, 'relaying domain events to RabbitMQ failed; will retry');
           return 0;
         });
       }
@@ -135,9 +156,50 @@ export class OutboxRelay {
           headers: { 'x-attempt': 1, 'x-due-at': row.created_at.getTime() },
         });
       }
-      await ch.waitForConfirms();
+      await confirmed(ch);
       await q.query(`update jobs set status = 'sent', finished_at = now() where id = any($1::bigint[])`, [rows.map((r) => r.id)]);
       return rows.length;
     });
+  }
+
+  /** Domain events, as jobs are: published with confirms, then marked in the same transaction. */
+  private relayEvents(ch: ConfirmChannel): Promise<number> {
+    return this.db.tx(async (q) => {
+      const events = await claimPendingEvents(q, this.opts.batch ?? 100);
+      if (events.length === 0) return 0;
+      if (!this.eventsDeclared) {
+        await declareEvents(ch);
+        this.eventsDeclared = true;
+      }
+      for (const event of events) {
+        ch.publish(EVENTS_EXCHANGE, event.type, Buffer.from(JSON.stringify(event)), {
+          persistent: true,
+          contentType: 'application/json',
+          messageId: event.id,
+          type: event.type,
+          timestamp: Math.floor(Date.parse(event.occurredAt) / 1000),
+          headers: { 'x-event-version': event.version },
+        });
+      }
+      await confirmed(ch);
+      await markRelayed(q, events.map((e) => e.id));
+      return events.length;
+    });
+  }
+}
+
+/** Every publish on the channel confirmed, or the channel closed and an error after CONFIRM_TIMEOUT_MS. */
+async function confirmed(ch: ConfirmChannel): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      void ch.close().catch(() => {});
+      reject(new Error(`RabbitMQ did not confirm within ${CONFIRM_TIMEOUT_MS / 1000} s`));
+    }, CONFIRM_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([ch.waitForConfirms(), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }

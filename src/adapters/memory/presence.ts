@@ -1,9 +1,8 @@
 // Embedded presence: every connection lives in this process, so a map is the whole truth.
-import { ANNOUNCE_INTERVAL_MS, ANNOUNCE_MEMORY_MS, type Announcement, type PresenceStore } from '../../ports/presence.js';
-import type { PublicUser } from '../../shared/api.js';
+import { ANNOUNCE_INTERVAL_MS, ANNOUNCE_MEMORY_MS, type Announcement, type PresenceStore, type PresenceMember } from '../../ports/presence.js';
 
 interface Member {
-  user: PublicUser;
+  user: PresenceMember;
   conns: Set<string>;
 }
 
@@ -19,7 +18,7 @@ export class MemoryPresence implements PresenceStore {
   private readonly said = new Map<string, Said>();
   private prunedAt = 0;
 
-  async join(room: string, user: PublicUser, connId: string): Promise<boolean> {
+  async join(room: string, user: PresenceMember, connId: string): Promise<boolean> {
     let members = this.rooms.get(room);
     if (!members) this.rooms.set(room, (members = new Map()));
     const member = members.get(user.id);
@@ -45,7 +44,7 @@ export class MemoryPresence implements PresenceStore {
     return this.rooms.get(room)?.has(userId) ?? false;
   }
 
-  async announce(room: string, user: PublicUser, present: boolean, now: number): Promise<Announcement> {
+  async announce(room: string, user: PresenceMember, present: boolean, now: number): Promise<Announcement> {
     this.prune(now);
     const key = `${room}\n${user.id}`;
     const last = this.said.get(key);
@@ -59,7 +58,7 @@ export class MemoryPresence implements PresenceStore {
     return 'publish';
   }
 
-  async list(room: string): Promise<PublicUser[]> {
+  async list(room: string): Promise<PresenceMember[]> {
     return [...(this.rooms.get(room)?.values() ?? [])]
       .map((m) => m.user)
       .sort((a, b) => a.username.localeCompare(b.username));

@@ -3,6 +3,16 @@
 import pg from 'pg';
 import type { Db, Queryable } from '../../ports/db.js';
 
+/**
+ * A query whose answer has not come back by then fails on our side and its connection is dropped
+ * (pg-pool discards a client whose query failed). statement_timeout ends a slow query on the server;
+ * this ends one whose server cannot be reached at all (a silent partition), which otherwise waits
+ * for TCP to give up, about 15 minutes, holding a pool connection all along.
+ */
+export const QUERY_TIMEOUT_MS = 31_000;
+/** The health check's own query: a partitioned server must read as down within the readiness round. */
+export const PING_TIMEOUT_MS = 1_000;
+
 export interface PgOptions {
   /** Connections per process. Web instances and workers each hold a pool. */
   max?: number;
@@ -17,6 +27,10 @@ export async function openPostgres(url: string, opts: PgOptions = {}): Promise<D
     idleTimeoutMillis: 30_000,
     // A query stuck behind a lock must not hold a request forever.
     statement_timeout: 30_000,
+    query_timeout: QUERY_TIMEOUT_MS,
+    // An idle pooled connection whose peer vanished is noticed by the kernel, not on its next use.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     application_name: 'strobe',
   });
   // An idle client losing its connection (a database restart) must not crash the process.
@@ -49,7 +63,9 @@ export async function openPostgres(url: string, opts: PgOptions = {}): Promise<D
       }
     },
     async ping() {
-      await pool.query('select 1');
+      // On timeout the pooled connection is discarded: once the link returns, a fresh one answers.
+      // (pg reads query_timeout per query too; @types/pg does not list it.)
+      await pool.query({ text: 'select 1', query_timeout: PING_TIMEOUT_MS } as pg.QueryConfig);
     },
     async close() {
       await pool.end();

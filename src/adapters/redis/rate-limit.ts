@@ -1,6 +1,7 @@
-// Cluster rate limits: fixed windows counted in Redis, so every instance enforces one budget.
-import type { Redis } from 'ioredis';
+// Cluster rate limits: fixed windows counted in Redis, so every instance enforces one budget. One
+// key per counter, so a Redis Cluster needs nothing more.
 import type { RateDecision, RateLimiter, RateRule } from '../../ports/rate-limit.js';
+import type { RedisClient } from './connection.js';
 
 // INCR and the window's expiry in one step; returns the count and the ms left in the window.
 const HIT = `
@@ -13,7 +14,7 @@ return {n, ttl}
 
 export class RedisRateLimiter implements RateLimiter {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {
     redis.defineCommand('strobeRateHit', { numberOfKeys: 1, lua: HIT });

@@ -1,52 +1,27 @@
 // Cluster sessions in Redis: one key per session with the TTL of the session, shared by every
 // instance. The key is the HMAC of the cookie's id (see features/accounts/sessions.ts). Each user
-// also has a set of their session ids, so a password change or "sign out everywhere" can find them:
-// ids join it at create and leave it at destroy; ids whose key expired are pruned whenever the set
-// is read or grows, and the set itself expires with the user's longest session.
-import type { Redis } from 'ioredis';
+// also has a sorted set of their session ids scored by expiry, so a password change or "sign out
+// everywhere" can find them.
+//
+// In a Redis Cluster the session key and the user's set live in different slots (`get` knows only
+// the id), so no script spans both. The order of the separate steps keeps the set a superset of
+// the user's live sessions: an id joins the set before its key is written and leaves it after its
+// key is deleted, and ids are pruned by their expiry score, never by a missing key (that would race
+// a session being created). Readers check the keys themselves.
 import type { SessionRecord, SessionStore } from '../../ports/sessions.js';
+import type { RedisClient } from './connection.js';
 
-// KEYS: session, user set. ARGV: record, ttl ms, sid, session key prefix.
-const CREATE = `
-if not redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return 0 end
-for _, m in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-  if redis.call('EXISTS', ARGV[4] .. m) == 0 then redis.call('SREM', KEYS[2], m) end
-end
-redis.call('SADD', KEYS[2], ARGV[3])
-if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
+// KEYS: user set. ARGV: sid, expiry, now (ms since epoch), ttl ms. Adds the id, prunes the expired
+// ones, and keeps the set alive as long as its longest session.
+const ADD = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[3])
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[4]) then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
 return 1`;
-
-// KEYS: session. ARGV: user set prefix, sid.
-const DESTROY = `
-local raw = redis.call('GET', KEYS[1])
-if not raw then return 0 end
-redis.call('DEL', KEYS[1])
-local ok, record = pcall(cjson.decode, raw)
-if ok and type(record) == 'table' and record.userId then redis.call('SREM', ARGV[1] .. record.userId, ARGV[2]) end
-return 1`;
-
-// KEYS: user set. ARGV: session key prefix, the sid to keep ('' for none).
-const DESTROY_USER = `
-local ended = {}
-for _, m in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  if m ~= ARGV[2] then
-    if redis.call('DEL', ARGV[1] .. m) == 1 then table.insert(ended, m) end
-    redis.call('SREM', KEYS[1], m)
-  end
-end
-return ended`;
-
-// KEYS: user set. ARGV: session key prefix. Prunes expired ids and returns the live ones.
-const LIST_USER = `
-local live = {}
-for _, m in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  if redis.call('EXISTS', ARGV[1] .. m) == 1 then table.insert(live, m) else redis.call('SREM', KEYS[1], m) end
-end
-return live`;
 
 export class RedisSessionStore implements SessionStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 
@@ -55,12 +30,20 @@ export class RedisSessionStore implements SessionStore {
   }
 
   private userKey(userId: string): string {
+    return `${this.prefix}user-sessions:${userId}`;
+  }
+
+  /** The set before the cluster layout (a plain set): read until its sessions have expired. */
+  private legacyUserKey(userId: string): string {
     return `${this.prefix}user-sess:${userId}`;
   }
 
   async create(sid: string, userId: string, ttlMs: number): Promise<void> {
-    const record: SessionRecord = { userId, expiresAt: Date.now() + ttlMs };
-    await this.redis.eval(CREATE, 2, this.key(sid), this.userKey(userId), JSON.stringify(record), String(ttlMs), sid, `${this.prefix}sess:`);
+    const now = Date.now();
+    const record: SessionRecord = { userId, expiresAt: now + ttlMs };
+    // The set first: a session whose key exists is always one "sign out everywhere" finds.
+    await this.redis.eval(ADD, 1, this.userKey(userId), sid, String(record.expiresAt), String(now), String(ttlMs));
+    await this.redis.set(this.key(sid), JSON.stringify(record), 'PX', ttlMs, 'NX');
   }
 
   async get(sid: string): Promise<SessionRecord | null> {
@@ -72,14 +55,42 @@ export class RedisSessionStore implements SessionStore {
 
   async destroy(sid: string): Promise<boolean> {
     // The key expires with the session, so a key that was there held a live session.
-    return (await this.redis.eval(DESTROY, 1, this.key(sid), `${this.prefix}user-sess:`, sid)) === 1;
+    const raw = await this.redis.getdel(this.key(sid));
+    if (!raw) return false;
+    const userId = parseUserId(raw);
+    if (userId) await Promise.all([this.redis.zrem(this.userKey(userId), sid), this.redis.srem(this.legacyUserKey(userId), sid)]);
+    return true;
   }
 
   async listByUser(userId: string): Promise<string[]> {
-    return (await this.redis.eval(LIST_USER, 1, this.userKey(userId), `${this.prefix}sess:`)) as string[];
+    const ids = await this.candidates(userId);
+    const alive = await Promise.all(ids.map((sid) => this.redis.exists(this.key(sid))));
+    return ids.filter((_, i) => alive[i] === 1);
   }
 
   async destroyByUser(userId: string, except?: string): Promise<string[]> {
-    return (await this.redis.eval(DESTROY_USER, 1, this.userKey(userId), `${this.prefix}sess:`, except ?? '')) as string[];
+    const ids = (await this.candidates(userId)).filter((sid) => sid !== except);
+    // Keys first, then the set: a failure in between leaves ids whose keys are gone, never the reverse.
+    const deleted = await Promise.all(ids.map((sid) => this.redis.del(this.key(sid))));
+    if (ids.length) await Promise.all([this.redis.zrem(this.userKey(userId), ...ids), this.redis.srem(this.legacyUserKey(userId), ...ids)]);
+    return ids.filter((_, i) => deleted[i] === 1);
+  }
+
+  /** Every id the user may have a live session under: unexpired in the set, or in the old set. */
+  private async candidates(userId: string): Promise<string[]> {
+    const [current, legacy] = await Promise.all([
+      this.redis.zrangebyscore(this.userKey(userId), Date.now(), '+inf'),
+      this.redis.smembers(this.legacyUserKey(userId)),
+    ]);
+    return [...new Set([...current, ...legacy])];
+  }
+}
+
+function parseUserId(raw: string): string | undefined {
+  try {
+    const record = JSON.parse(raw) as Partial<SessionRecord>;
+    return typeof record.userId === 'string' ? record.userId : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -5,6 +5,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CONTENT_TYPES, isBlobKey, type BlobExtension, type BlobInfo, type BlobStore } from '../../ports/blobs.js';
 
@@ -121,6 +122,12 @@ export class S3BlobStore implements BlobStore {
       // S3 answers 204 for a missing key; some compatible stores answer 404.
       if (!missing(err)) throw err;
     }
+  }
+
+  async presign(key: string, method: 'GET' | 'PUT', expiresInS: number): Promise<string> {
+    const params = { Bucket: this.bucket, Key: this.objectKey(key) };
+    const command = method === 'GET' ? new GetObjectCommand(params) : new PutObjectCommand({ ...params, ContentType: contentTypeOf(key) });
+    return getSignedUrl(this.client, command, { expiresIn: expiresInS });
   }
 
   /** Closes the pooled connections. */

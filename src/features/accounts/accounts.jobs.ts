@@ -47,11 +47,25 @@ export interface AccountJobsDeps {
 }
 
 export function registerAccountJobs(runner: JobRunner, deps: AccountJobsDeps): { stop(): void } {
-  runner.handle('account.delete', (job) => deleteAccountData(deps, job.payload.userId));
-  runner.handle('account.export', async (job) => {
-    await purgeExpiredExports(deps);
-    await buildExport(deps, job.payload.exportId);
+  runner.handle('account.delete', (job) => deleteAccountData(deps, job.payload.userId), {
+    // Every step is retried from where it stopped; one that still fails after all attempts needs a
+    // person: the account stays signed out and off every feed, and an admin can retry the dead job.
+    onDead: async (job, error) => deps.log.warn({ userId: job.payload.userId, error }, 'account deletion gave up; retry it from the admin page'),
   });
+  runner.handle(
+    'account.export',
+    async (job) => {
+      await purgeExpiredExports(deps);
+      await buildExport(deps, job.payload.exportId);
+    },
+    {
+      // The user is waiting on it: say it failed rather than leave it pending for ever.
+      onDead: async (job, error) => {
+        deps.log.warn({ exportId: job.payload.exportId, error }, 'account export gave up');
+        await deps.db.query(`update account_exports set status = 'failed' where id = $1 and status = 'pending'`, [job.payload.exportId]);
+      },
+    },
+  );
   // Expired exports go within the hour even when nobody asks for a new one.
   const timer = setInterval(() => {
     purgeExpiredExports(deps).catch((err: unknown) => deps.log.warn({ err }, 'could not purge expired exports'));
@@ -151,8 +165,22 @@ export async function deleteAccountData(deps: AccountJobsDeps, userId: string): 
     await db.query('delete from account_exports where id = $1', [e.id]);
   }
 
-  // The tombstone: chat messages keep their author's id; the username is held (username_holds).
-  await db.query('update users set username = null, password_hash = null where id = $1 and deleted_at is not null', [userId]);
+  // The tombstone: chat messages keep their author's id; the username is held (username_holds). The
+  // profile goes with it, and the avatar's files once nothing else refers to them.
+  await db.tx(async (q) => {
+    const [tomb] = await q.query<{ avatar_small: string | null; avatar_large: string | null; avatar_upload: string | null }>(
+      'select avatar_small, avatar_large, avatar_upload from users where id = $1 and deleted_at is not null for update',
+      [userId],
+    );
+    await q.query(
+      `update users set username = null, password_hash = null, display_name = null, bio = '', avatar_small = null, avatar_large = null, avatar_upload = null
+       where id = $1 and deleted_at is not null`,
+      [userId],
+    );
+    const media = [tomb?.avatar_small, tomb?.avatar_large].filter((k): k is string => !!k);
+    const uploads = tomb?.avatar_upload ? [tomb.avatar_upload] : [];
+    if (media.length > 0 || uploads.length > 0) await enqueue(q, 'blobs.purge', { media, uploads });
+  });
 }
 
 async function deleteInBatches(deps: AccountJobsDeps, phase: string, sql: string, userId: string, size: number): Promise<void> {
@@ -181,8 +209,8 @@ export async function buildExport(deps: AccountJobsDeps, exportId: string): Prom
   );
   if (!exp || exp.status !== 'pending') return; // done already, or the account is gone
   const userId = exp.user_id;
-  const [profile] = await db.query<{ id: string; username: string; is_admin: boolean; created_at: Date }>(
-    'select id, username, is_admin, created_at from users where id = $1',
+  const [profile] = await db.query<{ id: string; username: string; display_name: string | null; bio: string; avatar_large: string | null; is_admin: boolean; created_at: Date }>(
+    'select id, username, display_name, bio, avatar_large, is_admin, created_at from users where id = $1',
     [userId],
   );
   const photos = await db.query<{
@@ -220,7 +248,18 @@ export async function buildExport(deps: AccountJobsDeps, exportId: string): Prom
   const zip = new ZipFile();
   const json = (name: string, value: unknown) => zip.addBuffer(Buffer.from(JSON.stringify(value, null, 2) + '\n'), name);
   const imageOf = (p: { id: string; display_key: string | null }) => (p.display_key ? `photos/${p.id}.webp` : null);
-  json('profile.json', { id: profile!.id, username: profile!.username, isAdmin: profile!.is_admin, createdAt: profile!.created_at.toISOString() });
+  const p = profile!;
+  const avatar = p.avatar_large ? await deps.media.get(p.avatar_large) : null;
+  json('profile.json', {
+    id: p.id,
+    username: p.username,
+    displayName: p.display_name ?? p.username,
+    bio: p.bio,
+    avatar: avatar ? 'avatar.webp' : null,
+    isAdmin: p.is_admin,
+    createdAt: p.created_at.toISOString(),
+  });
+  if (avatar) zip.addReadStream(avatar.body, 'avatar.webp');
   json(
     'photos.json',
     photos.map((p) => ({ id: p.id, caption: p.caption, status: p.status, city: p.city, likes: p.likes_count, createdAt: p.created_at.toISOString(), image: imageOf(p) })),

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from '../../errors.js';
 import type { AppInstance } from '../../http/types.js';
 import type { AccountsService, Client, SignedIn } from './accounts.service.js';
-import { Credentials, InstanceReply, LoginBody, UserReply } from './accounts.schemas.js';
+import { InstanceReply, LoginBody, RegisterBody, UserReply } from './accounts.schemas.js';
 import { DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE_S } from './device-cookie.js';
 import { SESSION_COOKIE } from './sessions.js';
 
@@ -59,16 +59,35 @@ export function accountsRoutes(app: AppInstance, deps: AccountsRoutesDeps): void
 
   app.post(
     '/api/auth/register',
-    { schema: { tags: ['accounts'], body: Credentials, response: { 201: UserReply } } },
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: 'Create an account and sign in.',
+        description:
+          'By REGISTRATION (see GET /api/instance): when invite-only, `invite` is required (403 INVITE_REQUIRED without it, ' +
+          '403 INVITE_INVALID when it is used up, expired, revoked or unknown); when closed, 403 REGISTRATION_CLOSED.',
+        body: RegisterBody,
+        response: { 201: UserReply },
+      },
+    },
     async (req, reply) => {
-      const viewer = await signIn(req, reply, (from) => accounts.register(req.body.username, req.body.password, from));
+      const { username, password, invite } = req.body;
+      const viewer = await signIn(req, reply, (from) => accounts.register(username, password, from, invite));
       return reply.code(201).send({ user: viewer });
     },
   );
 
   app.post(
     '/api/auth/login',
-    { schema: { tags: ['accounts'], body: LoginBody, response: { 200: UserReply } } },
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: 'Sign in.',
+        description: '403 SUSPENDED for a suspended account (after a correct password), with the end of the suspension in the message.',
+        body: LoginBody,
+        response: { 200: UserReply },
+      },
+    },
     async (req, reply) => ({
       user: await signIn(req, reply, (from) => accounts.login(req.body.username, req.body.password, from)),
     }),

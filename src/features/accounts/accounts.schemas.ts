@@ -1,4 +1,5 @@
 import { Type } from '@fastify/type-provider-typebox';
+import { PublicUserSchema } from '../../http/schemas.js';
 import { LIMITS } from '../../shared/api.js';
 
 export const Credentials = Type.Object(
@@ -16,6 +17,19 @@ export const Credentials = Type.Object(
   { additionalProperties: false },
 );
 
+export const RegisterBody = Type.Object(
+  {
+    ...Credentials.properties,
+    invite: Type.Optional(
+      Type.String({
+        maxLength: 200,
+        description: 'The token of an invite link (its `invite` parameter): required when the instance is invite-only.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 /** Login checks only shapes: a policy change must not lock out existing accounts. */
 export const LoginBody = Type.Object(
   {
@@ -25,18 +39,22 @@ export const LoginBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** The signed-in user: their public profile, and their roles. */
 export const UserSchema = Type.Object({
-  id: Type.String(),
-  username: Type.String(),
+  ...PublicUserSchema.properties,
   isAdmin: Type.Boolean(),
+  isModerator: Type.Boolean({ description: 'Holds the moderator role (admins may moderate too, whatever this says).' }),
 });
 
 export const UserReply = Type.Object({ user: UserSchema });
 
-/** What anyone may know about the instance before signing in; registration modes will join it. */
+/** What anyone may know about the instance before signing in. */
 export const InstanceReply = Type.Object({
   hasAdmin: Type.Boolean({
     description:
       'Whether any account is an admin. Until one is, the first account registered from the machine Strobe runs on becomes the admin (or run `strobe admin create USERNAME`).',
+  }),
+  registration: Type.Union([Type.Literal('open'), Type.Literal('invite'), Type.Literal('closed')], {
+    description: 'REGISTRATION: `open` (anyone may register), `invite` (only with an invite link from an admin) or `closed`.',
   }),
 });

@@ -1,12 +1,18 @@
 // Register, log in, log out. Passwords are hashed with argon2id; the session id rotates at login.
+// REGISTRATION decides who may register: anyone, holders of an invite link, or nobody; the first
+// admin's seat (the first account from the machine itself) is open in every mode.
 import { hash, verify } from '@node-rs/argon2';
-import { errors } from '../../errors.js';
+import { AppError, errors } from '../../errors.js';
 import type { Db } from '../../ports/db.js';
 import type { RateLimiter, RateRule } from '../../ports/rate-limit.js';
 import { LIMITS } from '../../shared/api.js';
-import { findUserByUsername, hasAdmin, insertUser } from './accounts.repo.js';
+import type { RegistrationMode } from '../../shared/community.js';
+import { claimInvite, INVITE_TOKEN_SHAPE } from '../invites/invites.repo.js';
+import { findUserByUsername, hasAdmin, insertUser, takesAdminSeat } from './accounts.repo.js';
 import { addressBucket, isLocalRequest, type ForwardingHeaders } from './client-address.js';
 import { DeviceCookies } from './device-cookie.js';
+import { recordEvent } from '../events/events.js';
+import { publicUser } from '../profiles/public-user.js';
 import { toViewer, type Sessions } from './sessions.js';
 import type { Viewer } from './viewer.js';
 
@@ -30,6 +36,22 @@ export const ACCOUNT_LIMITS = {
   registerPerIp: { limit: 30, windowMs: 10 * MINUTE },
 } as const;
 
+export const registrationErrors = {
+  closed: () =>
+    new AppError('REGISTRATION_CLOSED', 403, 'Registration is closed on this Strobe: nobody can create an account here right now. If you have one, log in.'),
+  inviteRequired: () =>
+    new AppError('INVITE_REQUIRED', 403, 'This Strobe is invite-only: you need an invite link from one of its admins to create an account.'),
+  inviteInvalid: () =>
+    new AppError('INVITE_INVALID', 403, 'This invite link does not work: it was used up, it expired or it was revoked. Ask for a new one.'),
+} as const;
+
+/** 403 SUSPENDED, saying until when: ISO 8601 for programs, words for people. `until` null: indefinitely. */
+export function suspendedError(until: Date | null): AppError {
+  if (until === null) return new AppError('SUSPENDED', 403, 'Your account is suspended indefinitely, so you cannot sign in.');
+  const human = new Intl.DateTimeFormat('en-GB', { dateStyle: 'full', timeStyle: 'short', timeZone: 'UTC' }).format(until);
+  return new AppError('SUSPENDED', 403, `Your account is suspended until ${until.toISOString()} (${human} UTC), so you cannot sign in before then.`);
+}
+
 /** Where a sign-in comes from. */
 export interface Client {
   /** req.ip: the socket's address, or the forwarded one behind a trusted proxy. */
@@ -46,6 +68,7 @@ export interface AccountsDeps {
   sessions: Sessions;
   limiter: RateLimiter;
   adminUsers: ReadonlySet<string>;
+  registration: RegistrationMode;
 }
 
 export interface SignedIn {
@@ -66,14 +89,43 @@ export class AccountsService {
     this.devices = new DeviceCookies(deps.sessions.secret);
   }
 
-  async register(username: string, password: string, client: Client): Promise<SignedIn> {
+  /**
+   * `invite` is the token of an invite link: required when REGISTRATION=invite, ignored when it is
+   * open (nothing to count; a stale link must not stop anyone), refused with the rest when closed.
+   */
+  async register(username: string, password: string, client: Client, invite?: string): Promise<SignedIn> {
+    const { db, adminUsers, registration } = this.deps;
     await this.limit(`register:ip:${addressBucket(client.ip)}`, ACCOUNT_LIMITS.registerPerIp, (wait) =>
       `Too many accounts were registered from your network. Try again in ${wait}.`,
     );
-    const firstAdmin = isLocalRequest(client.ip, client.headers);
-    const row = await insertUser(this.deps.db, username, await hash(password), { firstAdmin, adminUsers: this.deps.adminUsers });
-    if (!row) throw errors.usernameTaken();
-    return this.signIn(toViewer(row, this.deps.adminUsers), client.previousSid);
+    const local = isLocalRequest(client.ip, client.headers);
+    // What can be refused without hashing the password is refused first; the transaction decides.
+    if (registration !== 'open' && !(local && !(await hasAdmin(db, adminUsers)))) this.admissible(invite);
+    const passwordHash = await hash(password);
+    const row = await db.tx(async (q) => {
+      const admin = await takesAdminSeat(q, local, adminUsers);
+      let inviteId: string | null = null;
+      if (!admin && registration !== 'open') {
+        this.admissible(invite);
+        inviteId = await claimInvite(q, invite!);
+        if (!inviteId) throw registrationErrors.inviteInvalid();
+      }
+      const inserted = await insertUser(q, { username, passwordHash, admin, inviteId });
+      // Thrown inside the transaction: the invite's use is not counted for an account not made.
+      if (!inserted) throw errors.usernameTaken();
+      await recordEvent(q, 'user.registered', { user: publicUser(inserted) });
+      return inserted;
+    });
+    return this.signIn(toViewer(row, adminUsers), client.previousSid);
+  }
+
+  /** Refuses, by REGISTRATION, a registration that does not take the first admin's seat. */
+  private admissible(invite: string | undefined): void {
+    if (this.deps.registration === 'closed') throw registrationErrors.closed();
+    if (this.deps.registration === 'invite') {
+      if (invite === undefined || invite === '') throw registrationErrors.inviteRequired();
+      if (!INVITE_TOKEN_SHAPE.test(invite)) throw registrationErrors.inviteInvalid();
+    }
   }
 
   async login(username: string, password: string, client: Client): Promise<SignedIn> {
@@ -106,6 +158,8 @@ export class AccountsService {
     const ok = await verify(row?.password_hash ?? (await this.decoy), password).catch(() => false);
     if (!row || !ok) throw errors.badCredentials();
     await this.deps.limiter.reset(failures);
+    // Said only to whoever knows the password: a guesser learns nothing about the account.
+    if (row.suspended) throw suspendedError(row.suspended_until);
     return this.signIn(toViewer(row, this.deps.adminUsers), client.previousSid);
   }
 
@@ -115,8 +169,8 @@ export class AccountsService {
   }
 
   /** What a visitor may know about the instance before signing in. */
-  async instance(): Promise<{ hasAdmin: boolean }> {
-    return { hasAdmin: await hasAdmin(this.deps.db, this.deps.adminUsers) };
+  async instance(): Promise<{ hasAdmin: boolean; registration: RegistrationMode }> {
+    return { hasAdmin: await hasAdmin(this.deps.db, this.deps.adminUsers), registration: this.deps.registration };
   }
 
   /** A fresh session id at every sign-in: a session fixed before login is worthless after it. */

@@ -113,6 +113,18 @@ export function accountSettingsRoutes(app: AppInstance, deps: SettingsRoutesDeps
   );
 
   app.get(
+    '/api/me/exports',
+    {
+      schema: {
+        tags,
+        summary: 'Your data exports that have not expired, newest first (at most 10): `failed` when the job gave up.',
+        response: { 200: Type.Object({ items: Type.Array(ExportSchema, { maxItems: 10 }) }) },
+      },
+    },
+    async (req) => ({ items: await settings.exports(signedIn(req)) }),
+  );
+
+  app.get(
     '/api/me/exports/:id',
     {
       schema: {

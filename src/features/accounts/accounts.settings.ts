@@ -112,6 +112,15 @@ export class AccountSettings {
     });
   }
 
+  /** The user's unexpired exports, newest first (at most EXPORTS_LISTED): pending, ready or failed. */
+  async exports(viewer: Viewer): Promise<AccountExport[]> {
+    const rows = await this.deps.db.query<ExportRow>(
+      `select id, status, created_at, expires_at, size from account_exports where user_id = $1 and expires_at > now() order by id desc limit $2`,
+      [viewer.id, EXPORTS_LISTED],
+    );
+    return rows.map(toExport);
+  }
+
   /** The owner's ready, unexpired export as a stream; NOT_FOUND for anything else (someone else's, pending, expired). */
   async exportFile(viewer: Viewer, id: string): Promise<{ body: Readable; size: number; name: string }> {
     if (!/^\d{1,18}$/.test(id)) throw errors.notFound('The export');
@@ -149,6 +158,9 @@ interface ExportRow {
   expires_at: Date;
   size: string | null;
 }
+
+/** One export an hour for 7 days: a week's worth at most, and that is plenty to show. */
+const EXPORTS_LISTED = 10;
 
 export const exportUrl = (id: string) => `/api/me/exports/${id}`;
 

@@ -1,14 +1,19 @@
-// `strobe admin create|grant|revoke USERNAME`: admins are made by whoever runs Strobe, on its
-// machine, with no HTTP endpoint for anyone else to try. A role change also reaches the running
-// instances, whose open connections otherwise keep the rights of their handshake.
+// `strobe admin create|grant|revoke USERNAME [--role admin|moderator]`: the first admins are made by
+// whoever runs Strobe, on its machine (admins then manage roles on the admin page too). A role change
+// also reaches the running instances, whose open connections otherwise keep the rights of their
+// handshake, and is written to the moderation audit log (with no actor: the machine's operator).
 import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
 import { hash } from '@node-rs/argon2';
 import type { Adapters } from '../../adapters/index.js';
 import type { Config } from '../../config.js';
 import { SESSIONS_STREAM } from '../../realtime/socket-sessions.js';
 import { LIMITS } from '../../shared/api.js';
+import { recordRoleChange, roleOf } from '../staff/staff.repo.js';
 
-export const ADMIN_USAGE = 'usage: strobe admin create|grant|revoke <username> (see strobe --help)';
+export const ADMIN_USAGE = 'usage: strobe admin create|grant|revoke <username> [--role admin|moderator] (grant and revoke; admin by default; see strobe --help)';
+
+type CliRole = 'admin' | 'moderator';
 
 const USERNAME = new RegExp(LIMITS.usernamePattern);
 
@@ -26,9 +31,25 @@ export interface AdminCliContext {
 
 /** Runs one admin command; resolves with the exit code. */
 export async function runAdmin(args: readonly string[], ctx: AdminCliContext): Promise<number> {
-  const [action, username, ...extra] = args;
+  let parsed: { positionals: string[]; values: { role?: string | undefined } };
+  try {
+    parsed = parseArgs({ args: [...args], allowPositionals: true, strict: true, options: { role: { type: 'string' } } });
+  } catch {
+    ctx.err(ADMIN_USAGE);
+    return 2;
+  }
+  const [action, username, ...extra] = parsed.positionals;
+  const role = parsed.values.role ?? 'admin';
   if ((action !== 'create' && action !== 'grant' && action !== 'revoke') || !username || extra.length > 0) {
     ctx.err(ADMIN_USAGE);
+    return 2;
+  }
+  if (role !== 'admin' && role !== 'moderator') {
+    ctx.err(`strobe: --role is admin or moderator, not "${role.slice(0, 40)}"`);
+    return 2;
+  }
+  if (action === 'create' && parsed.values.role !== undefined) {
+    ctx.err('strobe: create makes an admin; make a moderator with `strobe admin grant USERNAME --role moderator` once the account exists');
     return 2;
   }
   if (!USERNAME.test(username)) {
@@ -45,7 +66,7 @@ export async function runAdmin(args: readonly string[], ctx: AdminCliContext): P
   const adapters = await ctx.open(ctx.config);
   try {
     if (created) return await create(adapters, username, created, ctx);
-    return await setAdmin(adapters, username, action === 'grant', ctx);
+    return await setRole(adapters, username, role, action === 'grant', ctx);
   } finally {
     await adapters.close();
   }
@@ -87,21 +108,32 @@ async function create(adapters: Adapters, username: string, created: { passwordH
   return 0;
 }
 
-async function setAdmin(adapters: Adapters, username: string, admin: boolean, ctx: AdminCliContext): Promise<number> {
-  const [changed] = await adapters.db.query<{ id: string }>(
-    'update users set is_admin = $2 where username = $1 and is_admin <> $2 returning id',
-    [username, admin],
-  );
-  const stillByConfig = !admin && ctx.config.adminUsers.has(username);
+const ROLE_WORDS: Record<CliRole, { now: string; already: string; noLonger: string; wasNot: string }> = {
+  admin: { now: 'is now an admin', already: 'already is an admin', noLonger: 'is no longer an admin', wasNot: 'was not an admin' },
+  moderator: { now: 'is now a moderator', already: 'already is a moderator', noLonger: 'is no longer a moderator', wasNot: 'was not a moderator' },
+};
+
+async function setRole(adapters: Adapters, username: string, role: CliRole, grant: boolean, ctx: AdminCliContext): Promise<number> {
+  const column = role === 'admin' ? 'is_admin' : 'is_moderator';
+  const words = ROLE_WORDS[role];
+  const changed = await adapters.db.tx(async (q) => {
+    const [row] = await q.query<{ id: string; username: string; is_admin: boolean; is_moderator: boolean }>(
+      `update users set ${column} = $2 where username = $1 and ${column} <> $2 returning id::text as id, username, is_admin, is_moderator`,
+      [username, grant],
+    );
+    if (row) await recordRoleChange(q, null, row.id, roleOf(row, ctx.config.adminUsers));
+    return row;
+  });
+  const stillByConfig = role === 'admin' && !grant && ctx.config.adminUsers.has(username);
   if (!changed) {
     const [exists] = await adapters.db.query('select 1 from users where username = $1', [username]);
     if (!exists) {
       ctx.err(`strobe: there is no account ${username}`);
       return 1;
     }
-    ctx.out(`strobe: ${username} ${admin ? 'already is' : 'was not'} an admin`);
+    ctx.out(`strobe: ${username} ${grant ? words.already : words.wasNot}`);
   } else {
-    ctx.out(`strobe: ${username} ${admin ? 'is now an admin' : 'is no longer an admin'}`);
+    ctx.out(`strobe: ${username} ${grant ? words.now : words.noLonger}`);
   }
   if (stillByConfig) ctx.err(`strobe: warning: ADMIN_USERS still names ${username}, so the account stays an admin until it is removed from ADMIN_USERS`);
   if (!changed) return 0;

@@ -3,6 +3,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { Db } from '../../ports/db.js';
 import type { SessionStore } from '../../ports/sessions.js';
 import { findUserById } from './accounts.repo.js';
+import { publicUser, type UserColumns } from '../profiles/public-user.js';
 import type { Viewer } from './viewer.js';
 
 export const SESSION_COOKIE = 'strobe_sid';
@@ -71,7 +72,10 @@ export class Sessions {
     const session = await this.deps.store.get(key);
     if (!session) return null;
     const row = await findUserById(this.deps.db, session.userId);
-    return row && { key, viewer: toViewer(row, this.deps.adminUsers), expiresAt: session.expiresAt };
+    // A suspended user is signed out everywhere at once: their old cookie opens nothing (401), even on
+    // an instance that missed the news of the suspension.
+    if (!row || row.suspended) return null;
+    return { key, viewer: toViewer(row, this.deps.adminUsers), expiresAt: session.expiresAt };
   }
 
   key(sid: string): string {
@@ -79,6 +83,6 @@ export class Sessions {
   }
 }
 
-export function toViewer(row: { id: string; username: string; is_admin: boolean }, adminUsers: ReadonlySet<string>): Viewer {
-  return { id: row.id, username: row.username, isAdmin: row.is_admin || adminUsers.has(row.username) };
+export function toViewer(row: UserColumns & { username: string; is_admin: boolean; is_moderator: boolean }, adminUsers: ReadonlySet<string>): Viewer {
+  return { ...publicUser(row), isAdmin: row.is_admin || adminUsers.has(row.username), isModerator: row.is_moderator };
 }

@@ -1,24 +1,24 @@
 import type { Db, Queryable } from '../../ports/db.js';
 import type { ChatKind, ChatMessage, ChatRoom } from '../../shared/api.js';
+import { publicUserAs, publicUserColumns } from '../profiles/public-user.js';
 
 interface MessageRow {
   id: string;
   room: string;
   user_id: string;
-  username: string;
   body: string;
   kind: ChatKind;
   created_at: Date;
 }
 
-// A deleted account's messages stay, from DELETED_USERNAME (shared/api.ts; its username is null).
-const MESSAGE_COLUMNS = `m.id, m.room, m.user_id, coalesce(u.username, '[deleted]') as username, m.body, m.kind, m.created_at`;
+// A deleted account's messages stay, from DELETED_USERNAME (its username is null: see publicUser).
+const MESSAGE_COLUMNS = `m.id, m.room, m.user_id, ${publicUserColumns('u', 'author')}, m.body, m.kind, m.created_at`;
 
 function toMessage(r: MessageRow): ChatMessage {
   return {
     id: r.id,
     room: r.room,
-    user: { id: r.user_id, username: r.username },
+    user: publicUserAs(r, 'author'),
     text: r.body,
     kind: r.kind,
     createdAt: r.created_at.toISOString(),
@@ -72,13 +72,14 @@ export async function insertMessage(
   return { message: toMessage(existing), created: false };
 }
 
-/** Newest first, strictly older than `beforeId`. */
-export async function listMessages(q: Queryable, room: string, beforeId: string | undefined, limit: number): Promise<ChatMessage[]> {
+/** Newest first, strictly older than `beforeId`, without those a moderator removed or of `hidden` authors (blocks, suspensions). */
+export async function listMessages(q: Queryable, room: string, beforeId: string | undefined, limit: number, hidden: readonly string[] = []): Promise<ChatMessage[]> {
+  const hiding = hidden.length > 0 ? ' and m.user_id <> all($4::bigint[])' : '';
   const rows = await q.query<MessageRow>(
     `select ${MESSAGE_COLUMNS} from chat_messages m join users u on u.id = m.user_id
-     where m.room = $1 and ($2::bigint is null or m.id < $2::bigint)
+     where m.room = $1 and ($2::bigint is null or m.id < $2::bigint) and m.removed_at is null${hiding}
      order by m.id desc limit $3`,
-    [room, beforeId ?? null, limit],
+    hidden.length > 0 ? [room, beforeId ?? null, limit, hidden] : [room, beforeId ?? null, limit],
   );
   return rows.map(toMessage);
 }

@@ -28,7 +28,7 @@ export function chatRoutes(app: AppInstance, chat: ChatService): void {
     async (req) => {
       if (!req.viewer) throw errors.unauthenticated();
       const { limit, before } = pageParams(req.query, idKey, 50);
-      return toPage(await chat.history(req.params.room, before, limit + 1), limit, (m) => ({ id: m.id }));
+      return toPage(await chat.history(req.viewer, req.params.room, before, limit + 1), limit, (m) => ({ id: m.id }));
     },
   );
 
@@ -37,7 +37,7 @@ export function chatRoutes(app: AppInstance, chat: ChatService): void {
     { schema: { tags, params: RoomParams, response: { 200: PresenceReply } } },
     async (req) => {
       if (!req.viewer) throw errors.unauthenticated();
-      return { items: await chat.present(req.params.room) };
+      return { items: await chat.present(req.viewer, req.params.room) };
     },
   );
 }

@@ -15,7 +15,7 @@ export const RoomSchema = Type.Object({ name: Type.String(), createdAt: Type.Str
 export const MessageSchema = Type.Object({
   id: Type.String(),
   room: Type.String(),
-  user: Type.Object({ id: Type.String(), username: Type.String({ description: 'A deleted account\'s messages stay, with its id and `[deleted]` as the username.' }) }),
+  user: PublicUserSchema,
   text: Type.String(),
   kind: Type.Union([Type.Literal('text'), Type.Literal('action')]),
   createdAt: Type.String(),

@@ -6,10 +6,13 @@
 //
 // Both are idempotent: a redelivery enqueues the same notify jobs again, and their dedupe keys
 // (`comment:<id>`, `mention:comment:<id>`, `mention:photo:<id>`, one per recipient) store each
-// notification once. Nobody is notified of their own comment or caption.
+// notification once. Nobody is notified of their own comment or caption, nor of anything from
+// someone in a block with them (insertNotification drops those), nor of a mention on a photo whose
+// owner is in a block with them (they could not open it).
 import { enqueue } from '../../jobs/outbox.js';
 import type { Db, Queryable } from '../../ports/db.js';
 import type { JobRunner } from '../../ports/jobs.js';
+import { blockedAmong } from '../blocks/blocks.repo.js';
 import { findCommentRef, usersNamed } from './comments.repo.js';
 import { parseMentions } from './comments.text.js';
 
@@ -32,6 +35,7 @@ export async function notifyComment(db: Db, commentId: string): Promise<void> {
   const comment = await findCommentRef(db, commentId);
   if (!comment) return; // deleted meanwhile: nothing to say
   const mentioned = await usersNamed(db, parseMentions(comment.text));
+  const apart = await blockedAmong(db, comment.photoOwnerId, mentioned.map((u) => u.id));
   await db.tx(async (q) => {
     const base = { actorId: comment.authorId, photoId: comment.photoId, commentId: comment.id };
     if (comment.photoOwnerId !== comment.authorId) {
@@ -39,7 +43,7 @@ export async function notifyComment(db: Db, commentId: string): Promise<void> {
     }
     for (const user of mentioned) {
       // The owner hears of the comment already; the author needs no word of their own mention.
-      if (user.id === comment.authorId || user.id === comment.photoOwnerId) continue;
+      if (user.id === comment.authorId || user.id === comment.photoOwnerId || apart.has(user.id)) continue;
       await enqueue(q, 'notify', { userId: user.id, type: 'mention', ...base, key: `mention:comment:${comment.id}` });
     }
   });

@@ -1,36 +1,31 @@
 // Comment rows. Every read builds its comments with toComment, so a comment looks the same in
 // every list, event and reply.
 import type { Queryable } from '../../ports/db.js';
-import type { Comment, PublicUser } from '../../shared/api.js';
+import type { Comment } from '../../shared/api.js';
+import { publicUserAs, publicUserColumns } from '../profiles/public-user.js';
 import { tagComment } from '../tags/tags.repo.js';
 
 interface CommentRow {
   id: string;
   photo_id: string;
-  user_id: string;
-  username: string;
   body: string;
   created_at: Date;
 }
 
 const COMMENT_SELECT = `
-  select c.id, c.photo_id, c.user_id, u.username, c.body, c.created_at
+  select c.id, c.photo_id, ${publicUserColumns('u', 'author')}, c.body, c.created_at
   from comments c join users u on u.id = c.user_id`;
 
-/** The author as comments show them: the one place to grow when public users get more fields. */
-export function commentUser(r: { user_id: string; username: string }): PublicUser {
-  return { id: r.user_id, username: r.username };
-}
-
 function toComment(r: CommentRow): Comment {
-  return { id: r.id, photoId: r.photo_id, user: commentUser(r), text: r.body, createdAt: r.created_at.toISOString() };
+  return { id: r.id, photoId: r.photo_id, user: publicUserAs(r, 'author'), text: r.body, createdAt: r.created_at.toISOString() };
 }
 
-/** Oldest first, strictly newer than `afterId`. */
-export async function listComments(q: Queryable, photoId: string, afterId: string | undefined, limit: number): Promise<Comment[]> {
+/** Oldest first, strictly newer than `afterId`, without the comments of `hidden` authors (blocks, suspensions). */
+export async function listComments(q: Queryable, photoId: string, afterId: string | undefined, limit: number, hidden: readonly string[] = []): Promise<Comment[]> {
+  const hiding = hidden.length > 0 ? ' and c.user_id <> all($4::bigint[])' : '';
   const rows = await q.query<CommentRow>(
-    `${COMMENT_SELECT} where c.photo_id = $1 and ($2::bigint is null or c.id > $2::bigint) order by c.id limit $3`,
-    [photoId, afterId ?? null, limit],
+    `${COMMENT_SELECT} where c.photo_id = $1 and ($2::bigint is null or c.id > $2::bigint)${hiding} order by c.id limit $3`,
+    hidden.length > 0 ? [photoId, afterId ?? null, limit, hidden] : [photoId, afterId ?? null, limit],
   );
   return rows.map(toComment);
 }
@@ -51,7 +46,7 @@ export async function insertComment(
        insert into comments (photo_id, user_id, client_id, body) values ($1, $2, $3, $4)
        on conflict (user_id, client_id) do nothing
        returning *)
-     select c.id, c.photo_id, c.user_id, u.username, c.body, c.created_at from c join users u on u.id = c.user_id`,
+     select c.id, c.photo_id, ${publicUserColumns('u', 'author')}, c.body, c.created_at from c join users u on u.id = c.user_id`,
     [c.photoId, c.userId, c.clientId, c.text],
   );
   if (row) await tagComment(q, row.id, c.text); // #tags in comments (features/tags)

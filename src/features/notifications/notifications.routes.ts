@@ -16,6 +16,9 @@ const NotificationSchema = Type.Object({
     Type.Literal('comment'),
     Type.Literal('mention'),
     Type.Literal('export.ready'),
+    Type.Literal('message'),
+    Type.Literal('moderation'),
+    Type.Literal('webhook.disabled'),
   ]),
   actor: Nullable(PublicUserSchema),
   photo: Nullable(Type.Object({ id: Type.String(), thumb: Nullable(Type.String()) })),
@@ -23,6 +26,15 @@ const NotificationSchema = Type.Object({
   reason: Nullable(Type.String()),
   comment: Nullable(Type.Object({ id: Type.String(), text: Type.String() }, { description: 'The comment, for `comment` and for `mention` in a comment.' })),
   export: Type.Optional(Nullable(Type.Object({ id: Type.String(), url: Type.String() }, { description: 'The data export, for `export.ready`: GET `url` (signed in as its owner) until it expires.' }))),
+  conversation: Type.Optional(Nullable(Type.Object({ id: Type.String() }, { description: 'For `message`: the conversation the actor wrote in.' }))),
+  removed: Type.Optional(
+    Nullable(
+      Type.Object(
+        { type: Type.Union([Type.Literal('photo'), Type.Literal('comment'), Type.Literal('message')]) },
+        { description: 'For `moderation`: what of yours a moderator removed; `reason` says why.' },
+      ),
+    ),
+  ),
   read: Type.Boolean(),
   createdAt: Type.String(),
 });

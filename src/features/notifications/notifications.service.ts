@@ -5,13 +5,16 @@ import type { RealtimeBus } from '../../ports/bus.js';
 import type { Db } from '../../ports/db.js';
 import type { NotifyPayload } from '../../ports/jobs.js';
 import { LIMITS, type Notification } from '../../shared/api.js';
+import { NOBODY_HIDDEN, type HiddenAuthors } from '../blocks/visibility.js';
 import { awardBadge, badgeState, insertNotification, listNotifications, markAllRead, unreadCount } from './notifications.repo.js';
 
 export class NotificationsService {
-  constructor(private readonly deps: { db: Db; bus: RealtimeBus }) {}
+  /** `hidden`: whose notifications each user must not see (blocks, suspensions); nobody's when left out (tests). */
+  constructor(private readonly deps: { db: Db; bus: RealtimeBus; hidden?: HiddenAuthors }) {}
 
-  list(userId: string, beforeId: string | undefined, limit: number): Promise<Notification[]> {
-    return listNotifications(this.deps.db, userId, beforeId, limit);
+  async list(userId: string, beforeId: string | undefined, limit: number): Promise<Notification[]> {
+    const hidden = await (this.deps.hidden ?? NOBODY_HIDDEN).hiddenFor(userId);
+    return listNotifications(this.deps.db, userId, beforeId, limit, hidden);
   }
 
   unread(userId: string): Promise<number> {

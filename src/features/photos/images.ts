@@ -189,6 +189,13 @@ export function jpegShrink(orientedWidth: number): 1 | 2 | 4 | 8 {
   return 1;
 }
 
+/** The thumbhash of a stored variant (for a resizer that sent none). */
+export async function placeholderOf(body: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return thumbhashOf(sharp(Buffer.concat(chunks), { limitInputPixels: MAX_PIXELS }));
+}
+
 async function thumbhashOf(img: Sharp): Promise<string> {
   const { data, info } = await img.resize(100, 100, { fit: 'inside' }).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
   return Buffer.from(rgbaToThumbHash(info.width, info.height, data)).toString('base64');
@@ -207,5 +214,36 @@ export function gpsOf(exif: Buffer | undefined): { lat: number; lon: number } | 
     return { lat, lon };
   } catch {
     return null;
+  }
+}
+
+/** Avatar sizes: 64 px for lists and chat, 256 px for profiles. */
+export const AVATAR_SIZES = { small: 64, large: 256 } as const;
+
+/**
+ * An avatar from an upload: auto-oriented, centre-cropped to a square, at both sizes, WebP without
+ * metadata. The header check refuses a bomb first; sharp shrinks JPEGs on load for so large a
+ * reduction, so a 12 MP photo is never decoded in full.
+ */
+export async function processAvatar(input: Buffer): Promise<{ small: Buffer; large: Buffer }> {
+  await readHeader(input);
+  try {
+    const large = await sharp(input, { limitInputPixels: MAX_PIXELS, failOn: 'truncated', pages: 1 })
+      .rotate()
+      .resize(AVATAR_SIZES.large, AVATAR_SIZES.large, { fit: 'cover', position: 'centre' })
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const fromLarge = () => sharp(large.data, { raw: large.info });
+    const [largeWebp, smallWebp] = await Promise.all([
+      fromLarge().webp(WEBP).toBuffer(),
+      fromLarge().resize(AVATAR_SIZES.small, AVATAR_SIZES.small).webp(WEBP).toBuffer(),
+    ]);
+    return { small: smallWebp, large: largeWebp };
+  } catch (err) {
+    if (err instanceof Error && /pixel limit/i.test(err.message)) {
+      throw new ImageRejected('TOO_MANY_PIXELS', `Images are at most ${MAX_PIXELS / 1_000_000} megapixels.`);
+    }
+    throw new ImageRejected('UNREADABLE_IMAGE', 'The image is damaged or truncated.');
   }
 }

@@ -1,26 +1,31 @@
 // What happens to a photo after its upload, as jobs. The chain is here and nowhere else:
 //
-//   upload ─► photo.resize ─┬─► photo.fanout      (home timelines, live walls)
-//                           ├─► notify             (photo.ready, to the owner)
-//                           ├─► badges.check       (upload milestones)
-//                           ├─► photo.mentions     (@username in the caption: features/comments/comments.jobs.ts)
-//                           └─► blobs.purge        (the original)
-//             failed ───────┬─► notify             (photo.failed, with the reason)
-//                           └─► blobs.purge
+//   upload ─► photo.resize ─► (any resizer) ─► photo.resized ─┬─► photo.fanout      (home timelines, live walls)
+//                                                            ├─► notify             (photo.ready, to the owner)
+//                                                            ├─► badges.check       (upload milestones)
+//                                                            ├─► photo.mentions     (@username in the caption: features/comments/comments.jobs.ts)
+//                                                            ├─► (domain event)     photo.ready (features/events)
+//                                                            └─► blobs.purge        (the original)
+//                                              failed ───────┬─► notify             (photo.failed, with the reason)
+//                                                            └─► blobs.purge
+//
+// The request and reply are the resize contract (resizer.ts, docs/messages.md).
 //
 // Every step is idempotent: state transitions are guarded (processing -> ready happens once),
-// timeline rows are keyed, notifications have dedupe keys, and blobs are content-addressed.
+// timeline rows are keyed, notifications have dedupe keys, and a variant's key is its photo's own.
 import { createHash } from 'node:crypto';
 import { enqueue } from '../../jobs/outbox.js';
-import { blobKey, type BlobStore } from '../../ports/blobs.js';
+import { recordEvent } from '../events/events.js';
+import { isBlobKey, type BlobStore } from '../../ports/blobs.js';
 import type { RealtimeBus } from '../../ports/bus.js';
 import type { Db, Queryable } from '../../ports/db.js';
-import type { JobRunner } from '../../ports/jobs.js';
+import type { JobRunner, ResizedReply } from '../../ports/jobs.js';
 import type { CitiesService } from '../cities/cities.service.js';
 import { enqueueCaptionMentions } from '../comments/comments.jobs.js';
 import type { NotificationsService } from '../notifications/notifications.service.js';
 import type { SocialService } from '../social/social.service.js';
-import { ImageRejected, processImage } from './images.js';
+import { placeholderOf } from './images.js';
+import { reply, resizeFor } from './resizer.js';
 import { findProcessing, loadPhoto, markFailed, markReady, unreferencedKeys } from './photos.repo.js';
 import { photoTagNames } from '../tags/tags.repo.js';
 
@@ -47,68 +52,77 @@ export interface PipelineDeps {
 }
 
 export function registerPhotoJobs(runner: JobRunner, deps: PipelineDeps): void {
-  runner.handle('photo.resize', (job) => resize(deps, job.payload.photoId), {
-    // Only unexpected failures get here (unreadable images fail at once, without retries).
+  runner.handle('photo.resize', (job) => resizeFor(deps, job.payload), {
+    // Only unexpected failures get here (unreadable images are a failure reply, without retries).
     onDead: (job, error) => {
       deps.log.warn({ photoId: job.payload.photoId, error }, 'photo processing gave up');
-      return fail(deps, job.payload.photoId, GAVE_UP);
+      return reply(deps.db, { photoId: job.payload.photoId, ok: false, reason: GAVE_UP });
     },
   });
+  runner.handle('photo.resized', (job) => resized(deps, job.payload));
   runner.handle('photo.fanout', (job) => fanout(deps, job.payload.photoId));
   runner.handle('blobs.purge', (job) => purge(deps, job.payload));
   runner.handle('notify', (job) => deps.notifications.deliver(job.payload));
   runner.handle('badges.check', (job) => deps.notifications.checkBadges(job.payload.userId));
 }
 
-export async function resize(deps: PipelineDeps, photoId: string): Promise<void> {
+/**
+ * Applies a resizer's reply (Strobe's own or another): the variants become the photo's and it is
+ * ready, with everything that follows, in one transaction; or it failed with the resizer's reason.
+ * A reply for a photo deleted meanwhile leaves files nobody refers to: they are purged.
+ */
+export async function resized(deps: PipelineDeps, reply: ResizedReply): Promise<void> {
+  const { photoId } = reply;
+  if (!reply.ok) return fail(deps, photoId, reply.reason.slice(0, 300));
+  const keys = [reply.variants.display.key, reply.variants.thumb.key];
   const photo = await findProcessing(deps.db, photoId);
-  if (!photo) return; // deleted meanwhile, or a redelivery after it was done
-  const original = await readAll(deps.uploads, photo.upload_key);
-  if (!original) return fail(deps, photoId, GAVE_UP);
-  let image;
-  try {
-    image = await processImage(original, deps.scratchDir);
-  } catch (err) {
-    if (err instanceof ImageRejected) return fail(deps, photoId, err.message);
-    throw err;
+  if (!photo) {
+    // Deleted, failed or done already (a repeated reply): files this reply names may be nobody's.
+    await deps.db.tx((q) => enqueue(q, 'blobs.purge', { media: keys.filter(isBlobKey), uploads: [] }));
+    return;
   }
-  const thumbKey = blobKey(sha256(image.thumb.data), 'webp');
-  const displayKey = blobKey(sha256(image.display.data), 'webp');
-  await deps.media.put(thumbKey, image.thumb.data);
-  await deps.media.put(displayKey, image.display.data);
+  // A resizer elsewhere is trusted with bytes, not with keys or sizes: both are checked.
+  const thumb = isBlobKey(reply.variants.thumb.key) ? await deps.media.get(reply.variants.thumb.key) : null;
+  if (!keys.every(isBlobKey) || !thumb || !(await deps.media.stat(reply.variants.display.key)) || !validSize(reply)) {
+    thumb?.body.destroy();
+    deps.log.warn({ photoId }, 'a resizer replied with variants that are not there or not sane');
+    return fail(deps, photoId, GAVE_UP);
+  }
+  const placeholder = reply.placeholder ?? (await placeholderOf(thumb.body));
   // The position is used here, for the city, and then dropped with the original.
-  const cityId = photo.city_id ?? (image.gps ? ((await deps.cities.nearest(image.gps.lat, image.gps.lon))?.id ?? null) : null);
+  const cityId = photo.city_id ?? (reply.gps ? ((await deps.cities.nearest(reply.gps.lat, reply.gps.lon))?.id ?? null) : null);
   const ready = await deps.db.tx(async (q) => {
-    // Variants are shared by identical photos. Holding their locks, make sure the files are there:
-    // a purge for another photo with the same content may have removed them since the writes above,
-    // and none can remove them once this commits a row that refers to them.
-    await lockBlobs(q, [thumbKey, displayKey]);
-    if (!(await deps.media.stat(thumbKey))) await deps.media.put(thumbKey, image.thumb.data);
-    if (!(await deps.media.stat(displayKey))) await deps.media.put(displayKey, image.display.data);
     const done = await markReady(q, photoId, {
-      width: image.width,
-      height: image.height,
-      thumbKey,
-      displayKey,
-      placeholder: image.placeholder,
+      width: reply.width,
+      height: reply.height,
+      thumbKey: reply.variants.thumb.key,
+      displayKey: reply.variants.display.key,
+      placeholder,
       cityId,
     });
     if (!done) {
-      // Deleted (or failed) while it was being resized: nothing will ever refer to the files written
-      // above, unless another photo has the same content, which the purge checks under these locks.
-      await enqueue(q, 'blobs.purge', { media: [thumbKey, displayKey], uploads: [] });
+      // Deleted (or failed) since the look above: nothing will ever refer to these files.
+      await enqueue(q, 'blobs.purge', { media: keys, uploads: [] });
       return null;
     }
     await enqueue(q, 'photo.fanout', { photoId });
     await enqueue(q, 'notify', { userId: done.ownerId, type: 'photo.ready', photoId, key: `photo.ready:${photoId}` });
     await enqueue(q, 'badges.check', { userId: done.ownerId });
     await enqueueCaptionMentions(q, photoId);
+    // For other services: committed with the photo's ready state, or not at all (features/events).
+    const photoReady = await loadPhoto(q, photoId);
+    if (photoReady) await recordEvent(q, 'photo.ready', { photo: photoReady });
     await enqueue(q, 'blobs.purge', { media: [], uploads: [photo.upload_key] });
     return done;
   });
   if (!ready) return;
   const published = await loadPhoto(deps.db, photoId);
   if (published) await deps.bus.publish(`user:${ready.ownerId}`, 'photo.processed', { photo: published });
+}
+
+function validSize(reply: Extract<ResizedReply, { ok: true }>): boolean {
+  const ok = (n: unknown) => Number.isInteger(n) && (n as number) > 0 && (n as number) <= 100_000;
+  return [reply.width, reply.height, reply.variants.display.width, reply.variants.display.height, reply.variants.thumb.width, reply.variants.thumb.height].every(ok);
 }
 
 async function fail(deps: PipelineDeps, photoId: string, reason: string): Promise<void> {
@@ -170,6 +184,8 @@ export async function fanout(deps: PipelineDeps, photoId: string): Promise<void>
 /** Deletes the blobs that no photo refers to any more (two photos can share content), under their locks. */
 async function purge(deps: PipelineDeps, keys: { media: string[]; uploads: string[] }): Promise<void> {
   await deps.db.tx(async (q) => {
+    // Waits while a backup's snapshot still needs files it has not copied (migration 015).
+    await q.query('lock table blob_purge_gate in share mode');
     await lockBlobs(q, [...keys.media, ...keys.uploads]);
     for (const key of await unreferencedKeys(q, keys.media, 'media')) await deps.media.delete(key);
     for (const key of await unreferencedKeys(q, keys.uploads, 'upload')) await deps.uploads.delete(key);
@@ -177,18 +193,10 @@ async function purge(deps: PipelineDeps, keys: { media: string[]; uploads: strin
 }
 
 /** Transaction-scoped locks per blob key, in a fixed order so two holders never deadlock. */
-async function lockBlobs(q: Queryable, keys: string[]): Promise<void> {
+export async function lockBlobs(q: Queryable, keys: string[]): Promise<void> {
   for (const key of [...new Set(keys)].sort()) await q.query('select pg_advisory_xact_lock(hashtext($1))', [key]);
 }
 
-async function readAll(store: BlobStore, key: string): Promise<Buffer | null> {
-  const blob = await store.get(key);
-  if (!blob) return null;
-  const chunks: Buffer[] = [];
-  for await (const chunk of blob.body) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-function sha256(data: Buffer): string {
+export function sha256(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }

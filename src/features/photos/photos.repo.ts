@@ -1,8 +1,11 @@
 // Photo rows and the feeds that list them. Every read builds its photos with photoOf, so a photo
 // looks the same in every list, event and reply.
 import type { Queryable } from '../../ports/db.js';
-import type { CityRef, Photo, PhotoStatus } from '../../shared/api.js';
+import type { CityRef, Photo, PhotoStatus, PublicUser } from '../../shared/api.js';
+import { publicUser, publicUserAs, publicUserColumns, USER_COLUMNS, type UserColumns } from '../profiles/public-user.js';
 import { tagReadyPhoto, untagPhoto } from '../tags/tags.repo.js';
+import { parseTags } from '../tags/tags.text.js';
+import { mediaUrl } from './media-url.js';
 
 /** A photo's own columns, as a feed page reads them. */
 interface PageRow {
@@ -24,7 +27,6 @@ interface PageRow {
 
 /** With the owner's name and the city joined in, as single-photo reads get it. */
 interface PhotoRow extends PageRow {
-  username: string;
   city_slug: string | null;
   city_name: string | null;
   city_country: string | null;
@@ -32,22 +34,22 @@ interface PhotoRow extends PageRow {
 
 /** $1 is the viewer's id (or null), for `liked`. */
 const PHOTO_SELECT = `
-  select p.id, p.owner_id, u.username, p.caption, p.status, p.width, p.height, p.thumb_key, p.display_key,
+  select p.id, p.owner_id, ${publicUserColumns('u', 'owner')}, p.caption, p.status, p.width, p.height, p.thumb_key, p.display_key,
          p.placeholder, p.failure, p.likes_count, p.comments_count, p.created_at,
          c.slug as city_slug, c.name as city_name, c.country as city_country,
          ($1::bigint is not null and exists (select 1 from likes l where l.photo_id = p.id and l.user_id = $1::bigint)) as liked
   from photos p join users u on u.id = p.owner_id left join cities c on c.id = p.city_id`;
 
-export const mediaUrl = (key: string) => `/media/${key}`;
+export { mediaUrl };
 
 function toPhoto(r: PhotoRow): Photo {
-  return photoOf(r, r.username, r.city_slug ? { slug: r.city_slug, name: r.city_name!, country: r.city_country! } : null);
+  return photoOf(r, publicUserAs(r, 'owner'), r.city_slug ? { slug: r.city_slug, name: r.city_name!, country: r.city_country! } : null);
 }
 
-function photoOf(r: PageRow, username: string, city: CityRef | null): Photo {
+function photoOf(r: PageRow, owner: PublicUser, city: CityRef | null): Photo {
   return {
     id: r.id,
-    owner: { id: r.owner_id, username },
+    owner,
     caption: r.caption,
     city,
     status: r.status,
@@ -83,41 +85,74 @@ export type Feed =
   | { kind: 'tag'; tagId: string };
 
 /**
- * Usernames and city names by id, as one Strobe process has met them. Neither ever changes (there
- * is no rename, ids are never reused, the city dataset is fixed), so an entry never goes stale, and
- * a feed page reads its photos' own rows only: looking the names up in the query was a third of
- * PostgreSQL's work per page. Unknown ids cost one query per kind, for the whole page.
+ * Owners and city names by id, as one Strobe process has met them, so a feed page reads its photos'
+ * own rows only: looking the names up in the query was a third of PostgreSQL's work per page.
+ * Cities never change (the dataset is fixed). A profile does (display name, bio, avatar): the
+ * composition root calls `forgetUser` when `profile.updated` reaches this process, and an entry
+ * also expires after USER_TTL_MS, which bounds how stale a profile can be if that event was lost.
+ * Unknown ids cost one query per kind, for the whole page.
  */
 export class Names {
-  private readonly users = new Map<string, string>();
+  private readonly users = new Map<string, { user: PublicUser; at: number }>();
   private readonly cities = new Map<number, CityRef>();
+  /** Bumped by every forgetUser: a lookup that started before one must not store what it read. */
+  private generation = 0;
 
-  constructor(private readonly maxUsers = 100_000) {}
+  constructor(
+    private readonly maxUsers = 100_000,
+    private readonly now: () => number = Date.now,
+  ) {}
 
-  /** The rows whose owner exists (as the join the query used to make), with their names known. */
-  async fill<R extends { owner_id: string; city_id: number | null }>(q: Queryable, rows: R[]): Promise<R[]> {
-    const users = [...new Set(rows.map((r) => r.owner_id).filter((id) => !this.users.has(id)))];
-    if (users.length > 0) {
-      const found = await q.query<{ id: string; username: string }>(`select id, username from users where id = any($1::bigint[])`, [users]);
-      if (this.users.size + found.length > this.maxUsers) this.users.clear();
-      for (const u of found) this.users.set(u.id, u.username);
+  /** The rows whose owner exists (as the join the query used to make), each with its owner. */
+  async fill<R extends { owner_id: string; city_id: number | null }>(q: Queryable, rows: R[]): Promise<{ row: R; owner: PublicUser }[]> {
+    const owners = new Map<string, PublicUser>();
+    const stale = this.now() - USER_TTL_MS;
+    const missing: string[] = [];
+    for (const r of rows) {
+      if (owners.has(r.owner_id)) continue;
+      const cached = this.users.get(r.owner_id);
+      if (cached && cached.at > stale) owners.set(r.owner_id, cached.user);
+      else if (!missing.includes(r.owner_id)) missing.push(r.owner_id);
+    }
+    if (missing.length > 0) {
+      const generation = this.generation;
+      const found = await q.query<UserColumns>(`select ${USER_COLUMNS} from users where id = any($1::bigint[]) and username is not null`, [missing]);
+      // A forgetUser during the query may mean what was read is already old: use it for this page only.
+      const keep = generation === this.generation;
+      if (keep && this.users.size + found.length > this.maxUsers) this.users.clear();
+      const at = this.now();
+      for (const u of found) {
+        const user = publicUser(u);
+        owners.set(u.id, user);
+        if (keep) this.users.set(u.id, { user, at });
+      }
     }
     const cities = [...new Set(rows.map((r) => r.city_id).filter((id): id is number => id !== null && !this.cities.has(id)))];
     if (cities.length > 0) {
       const found = await q.query<CityRef & { id: number }>(`select id, slug, name, country from cities where id = any($1::int[])`, [cities]);
       for (const c of found) this.cities.set(c.id, { slug: c.slug, name: c.name, country: c.country });
     }
-    return rows.filter((r) => this.users.has(r.owner_id));
-  }
-
-  username(id: string): string {
-    return this.users.get(id)!;
+    const out: { row: R; owner: PublicUser }[] = [];
+    for (const row of rows) {
+      const owner = owners.get(row.owner_id);
+      if (owner) out.push({ row, owner });
+    }
+    return out;
   }
 
   city(id: number | null): CityRef | null {
     return id === null ? null : (this.cities.get(id) ?? null);
   }
+
+  forgetUser(id: string): void {
+    this.generation++;
+    this.users.delete(id);
+  }
+
 }
+
+/** How long a process trusts an owner's profile it read, in case a `profile.updated` never reached it. */
+export const USER_TTL_MS = 60_000;
 
 /**
  * A feed page: `page` picks the rows (newest first, `limit` of them), and only then is `liked`
@@ -129,7 +164,10 @@ const PAGE_SELECT = `
          p.failure, p.likes_count, p.comments_count, p.created_at,
          ($1::bigint is not null and exists (select 1 from likes l where l.photo_id = p.id and l.user_id = $1::bigint)) as liked`;
 
-/** Newest first, strictly older than `beforeId`. */
+/**
+ * Newest first, strictly older than `beforeId`, leaving out the photos of `hidden` owners (blocks,
+ * suspensions: features/blocks/visibility.ts) before the limit, so a page stays full and its cursor right.
+ */
 export async function listFeed(
   q: Queryable,
   names: Names,
@@ -137,13 +175,16 @@ export async function listFeed(
   viewerId: string | null,
   beforeId: string | undefined,
   limit: number,
+  hidden: readonly string[] = [],
 ): Promise<Photo[]> {
   const params: unknown[] = [viewerId, beforeId ?? null, limit];
   let page: string;
-  const before = ($id: string) => `($2::bigint is null or ${$id} < $2::bigint)`;
+  // With nothing hidden (nearly always) the query is the one it was before blocks; `$n` holds the
+  // hidden owners, after the feed's own argument if it takes one.
+  const before = ($id: string, n = 5) => `($2::bigint is null or ${$id} < $2::bigint)${hidden.length > 0 ? ` and p.owner_id <> all($${n}::bigint[])` : ''}`;
   switch (feed.kind) {
     case 'latest':
-      page = `select p.* from photos p where p.status = 'ready' and ${before('p.id')} order by p.id desc limit $3`;
+      page = `select p.* from photos p where p.status = 'ready' and ${before('p.id', 4)} order by p.id desc limit $3`;
       break;
     case 'home':
       // Walked from the reader's timeline (its primary key is user_id, photo_id), so a reader who
@@ -169,9 +210,10 @@ export async function listFeed(
       params.push(feed.tagId);
       break;
   }
+  if (hidden.length > 0) params.push(hidden);
   const rows = await names.fill(q, await q.query<PageRow & { city_id: number | null }>(`${PAGE_SELECT} from (${page}) p order by p.id desc`, params));
   // No spread of the driver's rows into new objects: that cost more than the rest of the page.
-  return rows.map((r) => photoOf(r, names.username(r.owner_id), names.city(r.city_id)));
+  return rows.map(({ row, owner }) => photoOf(row, owner, names.city(row.city_id)));
 }
 
 export async function insertPhoto(q: Queryable, p: { ownerId: string; caption: string; cityId: number | null; uploadKey: string }): Promise<string> {
@@ -259,7 +301,8 @@ export async function deletePhoto(q: Queryable, id: string): Promise<DeletedPhot
     thumb_key: string | null;
     display_key: string | null;
     upload_key: string | null;
-  }>(`delete from photos where id = $1 returning owner_id, status, city_id, thumb_key, display_key, upload_key`, [id]);
+    caption: string;
+  }>(`delete from photos where id = $1 returning owner_id, status, city_id, thumb_key, display_key, upload_key, caption`, [id]);
   if (!row) return null;
   let citySlug: string | null = null;
   if (row.city_id !== null) {
@@ -278,7 +321,9 @@ export async function deletePhoto(q: Queryable, id: string): Promise<DeletedPhot
     mediaKeys: [row.thumb_key, row.display_key].filter((k): k is string => k !== null),
     uploadKey: row.upload_key,
     homeUserIds: homes.map((h) => h.user_id),
-    tags,
+    // A photo hidden by its account's deletion lost its links then (migration 009's trigger), but
+    // its tag walls still show it: its caption says which they are.
+    tags: (row.status as string) === 'deleting' ? [...new Set([...tags, ...parseTags(row.caption)])] : tags,
   };
 }
 
@@ -291,8 +336,13 @@ export async function photoOwner(q: Queryable, id: string): Promise<{ ownerId: s
 export async function unreferencedKeys(q: Queryable, keys: readonly string[], column: 'media' | 'upload'): Promise<string[]> {
   if (keys.length === 0) return [];
   const cond = column === 'media' ? `p.thumb_key = k or p.display_key = k` : `p.upload_key = k`;
+  // Blobs are content-addressed, so an avatar can be the same bytes as another user's avatar.
+  const avatars =
+    column === 'media'
+      ? `and not exists (select 1 from users u where u.avatar_small = k or u.avatar_large = k)`
+      : `and not exists (select 1 from users u where u.avatar_upload = k)`;
   const rows = await q.query<{ k: string }>(
-    `select k from unnest($1::text[]) k where not exists (select 1 from photos p where ${cond})`,
+    `select k from unnest($1::text[]) k where not exists (select 1 from photos p where ${cond}) ${avatars}`,
     [keys],
   );
   return rows.map((r) => r.k);

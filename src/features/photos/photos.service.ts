@@ -10,11 +10,16 @@ import { enforceRate, type RateLimiter } from '../../ports/rate-limit.js';
 import { LIMITS, type LikeResult, type Photo } from '../../shared/api.js';
 import { sanitizeText } from '../../shared/text.js';
 import type { Viewer } from '../accounts/viewer.js';
+import { blockedBetween } from '../blocks/blocks.repo.js';
+import { NOBODY_HIDDEN, type HiddenAuthors } from '../blocks/visibility.js';
 import type { CitiesService } from '../cities/cities.service.js';
 import { SOCIAL_LIMITS, type SocialService } from '../social/social.service.js';
 import { ImageRejected, inspectUpload, sniffImage } from './images.js';
 import { deletePhoto, findPhoto, insertPhoto, listFeed, Names, photoOwner, type Feed } from './photos.repo.js';
+import { resizeRequest } from './resizer.js';
 import type { ReceivedUpload } from './upload.js';
+import { recordEvent } from '../events/events.js';
+import { publicFieldsOf } from '../profiles/public-user.js';
 
 export const PHOTO_LIMITS = {
   uploadsPerUser: { limit: 30, windowMs: 10 * 60_000 },
@@ -25,15 +30,27 @@ export interface PhotosDeps {
   bus: RealtimeBus;
   limiter: RateLimiter;
   uploads: BlobStore;
+  /** Where resizers write variants (a resize request names their keys). */
+  media: BlobStore;
   cities: CitiesService;
   social: SocialService;
+  /** Whose photos each viewer must not see (blocks, suspensions); nobody's when left out (tests). */
+  hidden?: HiddenAuthors;
 }
 
 export class PhotosService {
   private readonly signedOutReads = new SharedReads<Photo[]>();
   private readonly names = new Names();
+  private readonly hidden: HiddenAuthors;
 
-  constructor(private readonly deps: PhotosDeps) {}
+  constructor(private readonly deps: PhotosDeps) {
+    this.hidden = deps.hidden ?? NOBODY_HIDDEN;
+  }
+
+  /** A user's profile changed: feeds read it again rather than show the copy this process kept. */
+  forgetUser(userId: string): void {
+    this.names.forgetUser(userId);
+  }
 
   /** Called before the body is read, so a refused upload costs no disk. */
   async admitUpload(viewer: Viewer): Promise<void> {
@@ -64,28 +81,48 @@ export class PhotosService {
     await this.deps.uploads.put(key, { path: file.path });
     const id = await this.deps.db.tx(async (q) => {
       const photoId = await insertPhoto(q, { ownerId: viewer.id, caption, cityId, uploadKey: key });
-      await enqueue(q, 'photo.resize', { photoId });
+      await enqueue(q, 'photo.resize', await resizeRequest(photoId, key, this.deps));
       return photoId;
     });
     return (await findPhoto(this.deps.db, id, viewer.id))!;
   }
 
+  /** A photo of someone the viewer must not see (a block either way, a suspension) is not found. */
   async get(id: string, viewer: Viewer | null): Promise<Photo> {
     const photo = isId(id) ? await findPhoto(this.deps.db, id, viewer?.id ?? null) : null;
-    if (!photo) throw errors.notFound('The photo');
+    if (!photo || (await this.hides(viewer, photo.owner.id))) throw errors.notFound('The photo');
+    return photo;
+  }
+
+  /** Whether the viewer must not see this user's photos. */
+  async hides(viewer: Viewer | null, ownerId: string): Promise<boolean> {
+    return ownerId !== viewer?.id && (await this.hidden.hiddenFor(viewer?.id ?? null)).includes(ownerId);
+  }
+
+  /**
+   * A photo the viewer may act on (like, comment): not found when it is not visible or its owner is
+   * suspended; BLOCKED when either of the two blocked the other (read from the database, not a cache).
+   */
+  async actionable(id: string, viewer: Viewer, action: string): Promise<Photo> {
+    const photo = isId(id) ? await findPhoto(this.deps.db, id, viewer.id) : null;
+    if (!photo || (photo.owner.id !== viewer.id && this.hidden.isSuspended(photo.owner.id))) throw errors.notFound('The photo');
+    if (photo.owner.id !== viewer.id && (await blockedBetween(this.deps.db, viewer.id, photo.owner.id))) {
+      throw errors.blocked(`You cannot ${action} a photo of someone you blocked or who blocked you.`);
+    }
     return photo;
   }
 
   /** The page is shared by every signed-out reader of it at the same moment: treat it as read-only. */
   feed(feed: Feed, viewer: Viewer | null, beforeId: string | undefined, limit: number): Promise<Photo[]> {
-    if (viewer) return listFeed(this.deps.db, this.names, feed, viewer.id, beforeId, limit);
-    // Signed out, the page is the same for everyone (no `liked`), so concurrent requests share a query.
+    if (viewer) return this.hidden.hiddenFor(viewer.id).then((hidden) => listFeed(this.deps.db, this.names, feed, viewer.id, beforeId, limit, hidden));
+    // Signed out, the page is the same for everyone (no `liked`, and only suspended owners hidden),
+    // so concurrent requests share a query.
     const key = `${JSON.stringify(feed)}:${beforeId ?? ''}:${limit}`;
-    return this.signedOutReads.read(key, () => listFeed(this.deps.db, this.names, feed, null, beforeId, limit));
+    return this.signedOutReads.read(key, async () => listFeed(this.deps.db, this.names, feed, null, beforeId, limit, await this.hidden.hiddenFor(null)));
   }
 
   async like(viewer: Viewer, id: string): Promise<LikeResult> {
-    await this.get(id, viewer);
+    await this.actionable(id, viewer, 'like');
     await enforceRate(this.deps.limiter, `social:${viewer.id}`, SOCIAL_LIMITS.actionsPerUser);
     const done = await this.deps.db.tx(async (q) => {
       // Locked first: a delete that landed since the check above leaves nothing to like (its like
@@ -97,6 +134,9 @@ export class PhotosService {
         `update photos set likes_count = likes_count + $2 where id = $1 returning likes_count`,
         [id, added.length],
       );
+      if (added.length > 0) {
+        await recordEvent(q, 'photo.liked', { photo: { id, ownerId: photo.owner_id, likes: row!.likes_count }, user: publicFieldsOf(viewer) });
+      }
       if (added.length > 0 && photo.owner_id !== viewer.id) {
         await enqueue(q, 'notify', { userId: photo.owner_id, type: 'like', actorId: viewer.id, photoId: id, key: `like:${id}:${viewer.id}` });
       }
@@ -108,7 +148,7 @@ export class PhotosService {
   }
 
   async unlike(viewer: Viewer, id: string): Promise<LikeResult> {
-    await this.get(id, viewer);
+    await this.actionable(id, viewer, 'unlike');
     await enforceRate(this.deps.limiter, `social:${viewer.id}`, SOCIAL_LIMITS.actionsPerUser);
     const done = await this.deps.db.tx(async (q) => {
       // As in like(): the photo may have been deleted since the check above.
@@ -142,7 +182,11 @@ export class PhotosService {
   async remove(id: string, opts: { countsChanged?: boolean } = {}): Promise<void> {
     const gone = await this.deps.db.tx(async (q) => {
       const deleted = await deletePhoto(q, id);
-      if (deleted) await enqueue(q, 'blobs.purge', { media: deleted.mediaKeys, uploads: deleted.uploadKey ? [deleted.uploadKey] : [] });
+      if (deleted) {
+        await enqueue(q, 'blobs.purge', { media: deleted.mediaKeys, uploads: deleted.uploadKey ? [deleted.uploadKey] : [] });
+        // Other services heard of it only once it was ready (or hidden by its account's deletion).
+        if (deleted.status === 'ready' || (deleted.status as string) === 'deleting') await recordEvent(q, 'photo.deleted', { photo: { id, ownerId: deleted.ownerId } });
+      }
       return deleted;
     });
     if (!gone) return; // deleted concurrently: the other delete told everyone

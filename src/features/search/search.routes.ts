@@ -33,6 +33,6 @@ export function searchRoutes(app: AppInstance, search: SearchService): void {
         response: { 200: SearchReply },
       },
     },
-    async (req) => search.search(req.query.q),
+    async (req) => search.search(req.query.q, req.viewer),
   );
 }

@@ -9,7 +9,13 @@ import type { SocialService } from './social.service.js';
 
 const UserParams = Type.Object({ username: Type.String({ maxLength: 100 }) });
 const Counts = Type.Object({ photos: Type.Integer(), followers: Type.Integer(), following: Type.Integer() });
-const ProfileReply = Type.Object({ user: PublicUserSchema, counts: Counts, following: Type.Boolean(), badges: Type.Array(Type.Integer()) });
+const ProfileReply = Type.Object({
+  user: PublicUserSchema,
+  counts: Counts,
+  following: Type.Boolean(),
+  badges: Type.Array(Type.Integer()),
+  blocking: Type.Boolean({ description: 'Does the viewer block them (false signed out and on your own profile).' }),
+});
 const FollowReply = Type.Object({ following: Type.Boolean(), followers: Type.Integer() });
 
 export function socialRoutes(app: AppInstance, deps: { social: SocialService; photos: PhotosService }): void {

@@ -9,6 +9,12 @@ import jobsNotify from './006-jobs-notify.js';
 import comments from './007-comments.js';
 import accountLifecycle from './008-account-lifecycle.js';
 import tags from './009-tags.js';
+import profiles from './010-profiles.js';
+import community from './011-community.js';
+import ingest from './012-ingest.js';
+import events from './013-events.js';
+import published from './014-published.js';
+import blobPurgeGate from './015-blob-purge-gate.js';
 
 export interface Migration {
   version: number;
@@ -28,4 +34,10 @@ export const migrations: readonly Migration[] = [
   { version: 7, name: 'comments', sql: comments },
   { version: 8, name: 'account-lifecycle', sql: accountLifecycle },
   { version: 9, name: 'tags', sql: tags },
+  { version: 10, name: 'profiles', sql: profiles },
+  { version: 11, name: 'community', sql: community },
+  { version: 12, name: 'ingest', sql: ingest },
+  { version: 13, name: 'events', sql: events },
+  { version: 14, name: 'published', sql: published },
+  { version: 15, name: 'blob-purge-gate', sql: blobPurgeGate },
 ];
