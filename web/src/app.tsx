@@ -11,10 +11,15 @@ import { CityPage } from './pages/city.js';
 import { HomePage } from './pages/home.js';
 import { LatestPage } from './pages/latest.js';
 import { LoginPage } from './pages/login.js';
+import { ModerationPage } from './pages/moderation.js';
 import { NotFoundPage } from './pages/not-found.js';
 import { PhotoPage } from './pages/photo.js';
 import { ProfilePage } from './pages/profile.js';
 import { RegisterPage } from './pages/register.js';
+import { SettingsPage } from './pages/settings.js';
+import { TagPage } from './pages/tag.js';
+import { MessagesPage } from './pages/messages.js';
+import { DmUnreadBadge } from './components/dms/unread-badge.js';
 import { matchPath, navigate, useLocation, type Params } from './lib/router.js';
 import { loadSession, useSession } from './lib/session.js';
 
@@ -46,6 +51,13 @@ const routes: Route[] = [
     title: (p) => p.slug!,
     render: (p, user) => <CityPage key={p.slug} slug={p.slug!} user={user} />,
   },
+  {
+    path: '/tags/:tag',
+    access: 'any',
+    title: (p) => `#${p.tag}`,
+    render: (p, user) => <TagPage key={p.tag} tag={p.tag!} user={user} />,
+  },
+  { path: '/settings', access: 'member', title: () => 'Settings', render: (_p, user) => <SettingsPage key={user!.id} user={user!} /> },
   { path: '/p/:id', access: 'any', title: () => 'Photo', render: (p, user) => <PhotoPage key={p.id} id={p.id!} user={user} /> },
   { path: '/login', access: 'guest', title: () => 'Log in', render: () => <LoginPage /> },
   { path: '/register', access: 'guest', title: () => 'Sign up', render: () => <RegisterPage /> },
@@ -55,7 +67,10 @@ const routes: Route[] = [
     title: (p) => `#${p.room}`,
     render: (p, user) => <ChatPage key={p.room} room={p.room!} user={user!} />,
   },
+  { path: '/messages', access: 'member', title: () => 'Messages', render: (_p, user) => <MessagesPage key={user!.id} id={null} user={user!} /> },
+  { path: '/messages/:id', access: 'member', title: () => 'Messages', render: (p, user) => <MessagesPage key={user!.id} id={p.id!} user={user!} /> },
   { path: '/admin', access: 'member', title: () => 'Operations', render: (_p, user) => <AdminPage key={user!.id} user={user!} /> },
+  { path: '/moderation', access: 'member', title: () => 'Moderation', render: (_p, user) => <ModerationPage key={user!.id} user={user!} /> },
 ];
 
 const redirects: Record<string, (user: PublicUser | null) => string> = {
@@ -67,7 +82,9 @@ const nav: NavItem[] = [
   { href: '/home', label: 'Home', section: '/home', members: true },
   { href: '/cities', label: 'Cities', section: '/cities' },
   { href: HOME_SIGNED_IN, label: 'Chat', section: '/chat', members: true },
+  { href: '/messages', label: 'Messages', section: '/messages', members: true, Badge: DmUnreadBadge },
   { href: '/admin', label: 'Admin', section: '/admin', admins: true },
+  { href: '/moderation', label: 'Moderation', section: '/moderation', staff: true },
 ];
 
 type Resolved = { redirect: string } | { route: Route; params: Params } | { notFound: true };

@@ -2,6 +2,8 @@ import { render } from 'preact';
 import { App } from './app.js';
 import { clearOutbox } from './chat/outbox.js';
 import { live } from './lib/live.js';
+import { startHiddenUsers } from './lib/hidden-users.js';
+import { startOwnProfile } from './lib/own-profile.js';
 import { loadSession, session } from './lib/session.js';
 import { startOwnPhotos } from './photos/own-photos.js';
 import './styles.css';
@@ -13,6 +15,8 @@ render(<App />, document.getElementById('app')!);
 live.start();
 startOwnPhotos();
 void loadSession().then(() => {
+  startOwnProfile();
+  startHiddenUsers();
   let userId = signedInId();
   session.subscribe(() => {
     const now = signedInId();

@@ -25,3 +25,8 @@ export function rate(perSecond: number): string {
 export function lag(ms: number): string {
   return `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
 }
+
+/** A moment as people read it here: "12 May, 14:05". */
+export function when(iso: string): string {
+  return new Date(iso).toLocaleString(undefined, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+}

@@ -29,6 +29,8 @@ const MAX_NOTICES = 100;
 
 export class RoomModel extends LiveModel<RoomState> {
   private liveSinceReset: ChatMessage[] = [];
+  /** Messages a moderator removed while the room was open. */
+  private readonly removed = new Set<string>();
   /** Presence events since the newest presence fetch began, to apply on top of its answer. */
   private presenceSinceFetch: PresenceChange[] = [];
   /** Bumped by every presence fetch: only the newest one's answer is applied. */
@@ -85,7 +87,7 @@ export class RoomModel extends LiveModel<RoomState> {
       if (this.stale(gen)) return;
       // Only the newest page plus what came live: older pages loaded before might no longer
       // join up with it, and a gap would be worse than scrolling back again.
-      const messages = mergeMessages([...page.items].reverse(), this.liveSinceReset);
+      const messages = mergeMessages([...page.items].reverse(), this.liveSinceReset).filter((m) => !this.removed.has(m.id));
       this.patch({ messages, next: page.next, loaded: true, error: null });
     } catch (err) {
       if (this.stale(gen)) return;
@@ -110,6 +112,14 @@ export class RoomModel extends LiveModel<RoomState> {
     if (is(env, 'chat.message')) this.addMessage(env.data);
     else if (is(env, 'presence.joined')) this.changePresence({ type: 'joined', user: env.data.user }, env.ts);
     else if (is(env, 'presence.left')) this.changePresence({ type: 'left', user: env.data.user }, env.ts);
+    else if (is(env, 'chat.deleted')) this.removeMessage(env.data.id);
+  }
+
+  /** A moderator removed it: it leaves the room, and a history fetch that still had it cannot bring it back. */
+  private removeMessage(id: string): void {
+    this.removed.add(id);
+    this.liveSinceReset = this.liveSinceReset.filter((m) => m.id !== id);
+    this.patch({ messages: this.store.get().messages.filter((m) => m.id !== id) });
   }
 
   private addMessage(message: ChatMessage): void {

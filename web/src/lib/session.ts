@@ -36,8 +36,9 @@ export async function login(username: string, password: string): Promise<void> {
   session.set({ status: 'signed-in', user });
 }
 
-export async function register(username: string, password: string): Promise<void> {
-  const { user } = await api<{ user: PublicUser }>('POST', '/api/auth/register', { username, password });
+/** `invite`: the token of an invite link (an invite-only instance requires one). */
+export async function register(username: string, password: string, invite?: string): Promise<void> {
+  const { user } = await api<{ user: PublicUser }>('POST', '/api/auth/register', invite ? { username, password, invite } : { username, password });
   session.set({ status: 'signed-in', user });
 }
 
@@ -50,3 +51,9 @@ export async function logout(): Promise<void> {
 setUnauthorizedHandler(() => {
   if (session.get().status === 'signed-in') session.set({ status: 'signed-out' });
 });
+
+/** The signed-in user's profile changed (settings, or `profile.updated` from another tab): show it everywhere. */
+export function updateCurrentUser(user: PublicUser): void {
+  const s = session.get();
+  if (s.status === 'signed-in' && s.user.id === user.id) session.set({ status: 'signed-in', user: { ...user, isAdmin: s.user.isAdmin, isModerator: s.user.isModerator } });
+}

@@ -1,20 +1,24 @@
-// Operations, for admins: the live instances, the job queues and what was dead-lettered.
+// The admin page: operations (the live instances, the job queues and what was dead-lettered), then
+// who may join (invite links) and who holds a role (staff).
 import { useEffect, useMemo } from 'preact/hooks';
 import type { PublicUser } from '../../../src/shared/api.js';
 import { AdminModel } from '../admin/admin-model.js';
 import { Alert } from '../components/alert.js';
 import { DeadJobs } from '../components/admin/dead-jobs.js';
 import { InstanceTable } from '../components/admin/instance-table.js';
+import { InvitesSection } from '../components/admin/invites-section.js';
 import { QueueTable } from '../components/admin/queue-table.js';
+import { StaffSection } from '../components/admin/staff-section.js';
+import { WebhooksSection } from '../components/admin/webhooks-section.js';
 import { PageHead } from '../components/walls/page-head.js';
 import { useStore } from '../lib/store.js';
 
 export function AdminPage({ user }: { user: PublicUser }) {
   if (!user.isAdmin) return <AdminsOnly />;
-  return <Operations />;
+  return <Operations user={user} />;
 }
 
-function Operations() {
+function Operations({ user }: { user: PublicUser }) {
   const model = useMemo(() => new AdminModel(), []);
   useEffect(() => model.start(), [model]);
   const state = useStore(model.store);
@@ -42,6 +46,9 @@ function Operations() {
         </h2>
         {state.loaded && <DeadJobs jobs={state.dead} />}
       </section>
+      <InvitesSection />
+      <StaffSection me={user} />
+      <WebhooksSection />
     </main>
   );
 }

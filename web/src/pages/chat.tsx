@@ -8,6 +8,7 @@ import { MessageList } from '../components/chat/message-list.js';
 import { PresenceList } from '../components/chat/presence-list.js';
 import { RoomMissing } from '../components/chat/room-missing.js';
 import { RoomList } from '../components/chat/room-list.js';
+import { useWatchProfiles } from '../lib/profiles.js';
 import { useStore } from '../lib/store.js';
 
 type Drawer = 'none' | 'rooms' | 'people';
@@ -15,6 +16,8 @@ type Drawer = 'none' | 'rooms' | 'people';
 export function ChatPage({ room, user }: { room: string; user: PublicUser }) {
   const { state, loadOlder, reload } = useChatRoom(room, user.id);
   const pending = useStore(outbox).filter((m) => m.room === room);
+  // Someone in the room who edits their profile shows the change on their messages at once.
+  useWatchProfiles(state.presence.filter((u) => u.id !== user.id).map((u) => u.username));
   // On narrow screens the side columns become drawers; leaving the room closes them.
   const [drawer, setDrawer] = useState<Drawer>('none');
   useEffect(() => setDrawer('none'), [room]);

@@ -8,6 +8,7 @@ import { PhotoGrid } from '../components/photos/photo-grid.js';
 import { ProfileHeader } from '../components/walls/profile-header.js';
 import { ApiError, errorMessage } from '../lib/api.js';
 import { isEvent } from '../lib/events.js';
+import { seeProfile } from '../lib/profiles.js';
 import { fetchProfile, profileFeed } from '../photos/photos-api.js';
 import { useFeed } from '../photos/use-feed.js';
 
@@ -27,6 +28,7 @@ export function ProfilePage({ username, user }: { username: string; user: Public
       );
     },
     onEvent(env) {
+      if (isEvent(env, 'profile.updated')) return seeProfile(env.data.user);
       if (!isEvent(env, 'profile.counts') || env.data.username !== username) return;
       const { counts } = env.data;
       // Badges are upload milestones: a live photo count that reaches one has earned it.

@@ -1,5 +1,5 @@
 import { useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { ChatMessage } from '../../../../src/shared/api.js';
+import type { ChatMessage, PublicUser } from '../../../../src/shared/api.js';
 import type { PendingMessage } from '../../chat/outbox.js';
 import { buildTimeline, type Notice, type TimelineItem } from '../../chat/timeline.js';
 import { MessageItem, NoticeItem, PendingItem } from './message-item.js';
@@ -12,7 +12,7 @@ interface Props {
   loadingOlder: boolean;
   loaded: boolean;
   onLoadOlder(): void;
-  self: { id: string; username: string };
+  self: PublicUser;
 }
 
 const NEAR_BOTTOM_PX = 80;
@@ -79,7 +79,7 @@ export function MessageList(props: Props) {
           ),
         )}
         {pending.map((p) => (
-          <PendingItem key={p.clientId} pending={p} username={self.username} />
+          <PendingItem key={p.clientId} pending={p} user={self} />
         ))}
       </ol>
       {unseen && (

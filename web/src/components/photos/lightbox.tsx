@@ -1,4 +1,5 @@
-// A photo over the wall it was opened from, with previous/next among that wall's ready photos.
+// A photo over the wall it was opened from, with previous/next among that wall's ready photos, and
+// its comments. Following a link in it (a profile, a mention, a tag) closes it.
 import type { JSX } from 'preact';
 import type { Photo, PublicUser } from '../../../../src/shared/api.js';
 import { Modal } from '../modal.js';
@@ -22,14 +23,23 @@ export function Lightbox({ photos, id, user, onNavigate, onClose, onChange, onDe
   const next = index >= 0 ? ready[index + 1] : undefined;
 
   const onKeyDown = (e: JSX.TargetedKeyboardEvent<HTMLDivElement>) => {
+    // Arrows move the caret in the comment box, not between photos.
     if (e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement) return;
     if (e.key === 'ArrowLeft' && prev) onNavigate(prev.id);
     else if (e.key === 'ArrowRight' && next) onNavigate(next.id);
   };
 
+  // A plain click on an in-app link has navigated by now (Link's own handler ran first); the page
+  // behind may be the same one (a mention of the wall's owner), so the lightbox must get out of the
+  // way. A click that opens a new tab leaves it open.
+  const onClick = (e: JSX.TargetedMouseEvent<HTMLDivElement>) => {
+    const link = e.target instanceof Element ? e.target.closest('a[href]') : null;
+    if (link && e.button === 0 && !e.metaKey && !e.ctrlKey && !e.shiftKey && !e.altKey) onClose();
+  };
+
   return (
     <Modal label="Photo" onClose={onClose} class="modal--lightbox" testId="lightbox">
-      <div class="lightbox" onKeyDown={onKeyDown}>
+      <div class="lightbox" onKeyDown={onKeyDown} onClick={onClick}>
         <button type="button" class="lightbox__close btn btn--small btn--ghost" onClick={onClose} aria-label="Close">
           ✕
         </button>
