@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import type { RealtimeBus } from '../../src/ports/bus.js';
 import { compareOffsets } from '../../src/shared/realtime.js';
 import type { Envelope } from '../../src/shared/realtime.js';
+import { userRef } from '../helpers/users.js';
 
 export interface BusFactoryOptions {
   windowMs: number;
@@ -17,7 +18,7 @@ export interface BusContractOptions {
   peer?: (opts: BusFactoryOptions) => Promise<RealtimeBus>;
 }
 
-const msg = (n: number) => ({ id: String(n), room: 'r', user: { id: '1', username: 'u' }, text: `m${n}`, kind: 'text' as const, createdAt: '' });
+const msg = (n: number) => ({ id: String(n), room: 'r', user: userRef('1', 'u'), text: `m${n}`, kind: 'text' as const, createdAt: '' });
 
 function collector(bus: RealtimeBus) {
   const seen: Envelope[] = [];
@@ -129,7 +130,7 @@ export function busContract(
       t.after(() => bus.close());
       const marker = await bus.publish(uniq(), 'chat.message', msg(0));
       const quiet = uniq();
-      const v = await bus.publish(quiet, 'presence.joined', { user: { id: '1', username: 'u' } }, { volatile: true });
+      const v = await bus.publish(quiet, 'presence.joined', { user: userRef('1', 'u') }, { volatile: true });
       const r = await bus.replay(quiet, marker.offset);
       assert.deepEqual([r.recovered, r.events.length], [true, 0]);
       const d = await bus.publish(quiet, 'chat.message', msg(1));
@@ -189,10 +190,10 @@ export function busContract(
       };
       for (let i = 0; i < 5; i++) await message(i);
       // Five times the history's cap: stored, they would push every message out.
-      for (let i = 0; i < 50; i++) all.push(await bus.publish(stream, 'presence.joined', { user: { id: String(i), username: `u${i}` } }, { volatile: true }));
+      for (let i = 0; i < 50; i++) all.push(await bus.publish(stream, 'presence.joined', { user: userRef(String(i), `u${i}`) }, { volatile: true }));
       await message(5);
       for (let i = 1; i < all.length; i++) assert.ok(compareOffsets(all[i]!.offset, all[i - 1]!.offset) > 0, `${all[i]!.offset} after ${all[i - 1]!.offset}`);
-      assert.deepEqual(all[7]!.data, { user: { id: '2', username: 'u2' } });
+      assert.deepEqual(all[7]!.data, { user: userRef('2', 'u2') });
       await got.until(all.length);
       assert.deepEqual(got.seen.map((e) => e.offset), all.map((e) => e.offset), 'every event, live, in offset order');
 
@@ -206,7 +207,7 @@ export function busContract(
       const bus = await create(defaults);
       t.after(() => bus.close());
       const stream = uniq();
-      const user = { user: { id: '1', username: 'u' } };
+      const user = { user: userRef('1', 'u') };
       const d0 = await bus.publish(stream, 'chat.message', msg(0));
       const v1 = await bus.publish(stream, 'presence.joined', user, { volatile: true });
       const d2 = await bus.publish(stream, 'chat.message', msg(2));
@@ -242,7 +243,7 @@ export function busContract(
       const old = await bus.publish(stream, 'chat.message', msg(0));
       await bus.publish(stream, 'chat.message', msg(1));
       await sleep(600); // past the window, and past twice the window, for every bus
-      const v = await bus.publish(stream, 'presence.left', { user: { id: '1', username: 'u' } }, { volatile: true });
+      const v = await bus.publish(stream, 'presence.left', { user: userRef('1', 'u') }, { volatile: true });
       const r = await bus.replay(stream, old.offset);
       assert.deepEqual([r.recovered, r.events.length], [false, 0], 'msg(1) is gone: never a partial replay');
       const fromV = await bus.replay(stream, v.offset);

@@ -1,11 +1,11 @@
 // Account settings with real processes: a password change served by one instance of a cluster ends
-// the user's other sockets on another instance; an account deletion in a real embedded server takes
-// the user's photos off an open `latest` wall, live.
+// the user's other sockets on another instance; an account deletion takes the user's photos off
+// every open wall, live, through another instance of a cluster and in a real embedded server.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startCluster } from '../helpers/cluster.js';
 import { makeJpeg } from '../helpers/images.js';
-import { call, deletedEvent, expectStatus, readyPhoto, signUp, subscribe, uploadOk } from '../helpers/photos.js';
+import { call, deletedEvent, expectStatus, readyPhoto, signUp, subscribe, until, uploadOk } from '../helpers/photos.js';
 import { startServer } from '../helpers/server.js';
 import { servicesUp } from '../helpers/services.js';
 import { connect, type TestSocket } from '../helpers/sockets.js';
@@ -41,6 +41,37 @@ if (await servicesUp(['postgres', 'redis', 'amqp'])) {
     t.after(() => again.close());
     await new Promise((r) => setTimeout(r, 300));
     assert.ok(again.socket.connected && others.every((s) => s.socket.connected), 'the new session’s socket and other users’ sockets stay');
+  });
+
+  test('an account deleted through one instance leaves every wall on the other live, and the worker finishes it', { timeout: 120_000 }, async (t) => {
+    const cluster = await startCluster(t, { web: 2, workers: 1 });
+    const [web1, web2] = cluster.names('web').map((name) => `http://127.0.0.1:${cluster.instances.get(name)!.port}`) as [string, string];
+    const leaver = await signUp(web1, 'cluster_leaver');
+    const friend = await signUp(web2, 'cluster_friend');
+    expectStatus(await call(web2, 'PUT', '/api/users/cluster_leaver/follow', { cookie: friend.cookie }), 200);
+    const photo = await readyPhoto(web1, (await uploadOk(web1, leaver.cookie, { file: await makeJpeg({ width: 64, height: 64 }), caption: '#farewell' })).id, leaver.cookie, 30_000);
+    const signedOut = await connect(web2);
+    const home = await connect(web2, friend.cookie);
+    const leaverOnWeb2 = await connect(web2, leaver.cookie);
+    t.after(() => [signedOut, home, leaverOnWeb2].forEach((s) => s.close()));
+    for (const stream of ['latest', 'tag:farewell', 'profile:cluster_leaver', `photo:${photo.id}`]) await subscribe(signedOut, stream);
+    await subscribe(home, 'home');
+    const kicked = disconnected(leaverOnWeb2);
+
+    expectStatus(await call(web1, 'DELETE', '/api/me', { cookie: leaver.cookie, json: { password: 'correct horse' } }), 202);
+    assert.equal(await kicked, 'io server disconnect', 'the deleted account’s socket on the other instance');
+    for (const stream of ['latest', 'tag:farewell', 'profile:cluster_leaver']) await deletedEvent(signedOut, stream, photo.id, 15_000);
+    await deletedEvent(home, 'home', photo.id, 15_000);
+    assert.deepEqual((await call<{ items: unknown[] }>(web2, 'GET', '/api/feeds/latest')).body.items, []);
+    expectStatus(await call(web2, 'GET', '/api/users/cluster_leaver'), 404);
+    // The worker finishes the job: the tombstone, and the friend's following count corrected.
+    await until(
+      'the account.delete job to finish',
+      async () => (await call<{ counts: { following: number } }>(web2, 'GET', '/api/users/cluster_friend')).body.counts.following,
+      (following) => following === 0,
+      30_000,
+    );
+    expectStatus(await call(web2, 'POST', '/api/auth/login', { json: { username: 'cluster_leaver', password: 'correct horse' } }), 401);
   });
 }
 

@@ -11,6 +11,7 @@ import type { ChatMessage, PublicUser } from '../../src/shared/api.js';
 import { compareOffsets, type Envelope, type SubscribeAck } from '../../src/shared/realtime.js';
 import { buildTestApp, cookieFrom, register, type TestApp } from '../helpers/app.js';
 import { connect, type TestSocket } from '../helpers/sockets.js';
+import { userRef } from '../helpers/users.js';
 
 let app: TestApp;
 let admin: User;
@@ -234,7 +235,7 @@ describe('chatting', () => {
     assert.deepEqual(Object.keys(message).sort(), ['createdAt', 'id', 'kind', 'room', 'text', 'user']);
     assert.equal(typeof message.id, 'string');
     assert.equal(message.room, 'lobby');
-    assert.deepEqual(message.user, { id: alice.id, username: 'alice' });
+    assert.deepEqual(message.user, userRef(alice.id, 'alice'));
     assert.equal(message.text, 'hello, bob');
     assert.equal(message.kind, 'text');
     assert.ok(Math.abs(Date.parse(message.createdAt) - Date.now()) < 60_000, message.createdAt);
@@ -585,11 +586,11 @@ describe('presence', () => {
     await joined(bea);
     const [env] = presenceEvents(watcher, 'presence.joined', bea.id);
     assert.equal(env!.stream, 'chat:presence-room');
-    assert.deepEqual(env!.data, { user: { id: bea.id, username: 'bea' } });
+    assert.deepEqual(env!.data, { user: userRef(bea.id, 'bea') });
 
     s.socket.disconnect();
     await left(bea);
-    assert.deepEqual(presenceEvents(watcher, 'presence.left', bea.id)[0]!.data, { user: { id: bea.id, username: 'bea' } });
+    assert.deepEqual(presenceEvents(watcher, 'presence.left', bea.id)[0]!.data, { user: userRef(bea.id, 'bea') });
   });
 
   test('a connection that just drops (TCP gone, no goodbye) is announced as left', async () => {

@@ -190,7 +190,7 @@ if (await servicesUp(['postgres', 'redis', 'amqp'])) {
     child.kill('SIGTERM');
     const code = await exit;
     const drainMs = Date.now() - termAt;
-    assert.equal(code, 0, `the drained instance exited with ${code}`);
+    assert.equal(code, 0, `the drained instance exited with ${code}\n${cluster.logs.filter((l) => l.startsWith('web2')).slice(-30).join('\n')}`);
     assert.ok(drainMs < 10_000, `draining took ${drainMs} ms`);
     const moved = clients.filter((c) => c.drops.length > 0);
     assert.ok(moved.length >= 10, `only ${moved.length} sockets were on the drained instance`);

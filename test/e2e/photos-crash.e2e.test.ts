@@ -20,7 +20,6 @@ test('SIGKILL while 12 MP photos are processing: after a restart each is ready e
   for (let i = 0; i < PHOTOS; i++) images.push(await makeJpeg({ width: 4000, height: 3000, orientation: 6, gps: PARIS }));
 
   const dataDir = await freshDataDir();
-  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
   const first = await startServer({ dataDir });
   t.after(() => first.kill());
   await signUp(first.url, 'admin');
@@ -40,7 +39,8 @@ test('SIGKILL while 12 MP photos are processing: after a restart each is ready e
   assert.ok(statuses.includes('processing'), 'the kill must land while photos are still processing');
 
   const second = await startServer({ dataDir });
-  t.after(() => second.close());
+  t.after(() => second.close()); // after() hooks run in order: the server stops before its data dir goes
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
   const base = second.url;
 
   const readyAll = await until(

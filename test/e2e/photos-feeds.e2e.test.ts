@@ -321,13 +321,15 @@ describe('what a photo becomes', () => {
 });
 
 describe('the same file uploaded more than once', () => {
-  test('makes separate photos that share their variants; deleting one keeps the other’s files', async () => {
+  test('makes separate photos with variants of their own; deleting one keeps the other’s files', async () => {
     const [ora, oli] = [await signUp(server.url, 'ora'), await signUp(server.url, 'oli')];
     const same = await tiny();
     const first = await readyPhoto(server.url, (await uploadOk(server.url, ora.cookie, { file: same })).id, ora.cookie);
     const second = await readyPhoto(server.url, (await uploadOk(server.url, oli.cookie, { file: same })).id, oli.cookie);
     assert.notEqual(first.id, second.id);
-    assert.deepEqual(first.variants, second.variants, 'content-addressed: the same variants');
+    // A resize request names its variants' keys before anything is decoded (docs/messages.md), so
+    // each photo has its own, and one's purge can never reach the other's.
+    assert.notDeepEqual(first.variants, second.variants);
 
     expectStatus(await call(server.url, 'DELETE', `/api/photos/${first.id}`, { cookie: ora.cookie }), 204);
     await jobsSettled(server.app);

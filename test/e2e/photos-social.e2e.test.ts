@@ -24,6 +24,7 @@ import {
   type Walls,
 } from '../helpers/photos.js';
 import type { TestSocket } from '../helpers/sockets.js';
+import { userRef } from '../helpers/users.js';
 
 const server = photoServer();
 const { sockets } = server;
@@ -80,7 +81,7 @@ describe('likes', () => {
       eventsOf(owner, 'notification').filter((e) => e.data.type === 'like' && e.data.actor?.id === from.id);
     await owner.waitFor(() => likeNotes(bob).length >= 1);
     const note = likeNotes(bob)[0]!.data;
-    assert.deepEqual(note.actor, { id: bob.id, username: 'bob' });
+    assert.deepEqual(note.actor, userRef(bob.id, 'bob'));
     assert.deepEqual(note.photo, { id: photo.id, thumb: photo.variants!.thumb });
 
     // Barrier: every job enqueued so far has run, and a later like's notification has arrived.
@@ -174,7 +175,7 @@ describe('follows and profiles', () => {
 
     await until('the follow notification', () => notificationsOf(kai), (page) => page.items.some((n) => n.type === 'follow'));
     const follow = (await notificationsOf(kai)).items.find((n) => n.type === 'follow')!;
-    assert.deepEqual(follow.actor, { id: ivy.id, username: 'ivy' });
+    assert.deepEqual(follow.actor, userRef(ivy.id, 'ivy'));
 
     const homeIds = async () => (await allPages(server.url, '/api/feeds/home', { cookie: ivy.cookie })).items.map((p) => p.id);
     assert.deepEqual(await homeIds(), [older.id], 'the followee’s earlier photos are in the new follower’s home');

@@ -27,6 +27,7 @@ import {
   type Walls,
 } from '../helpers/photos.js';
 import type { TestSocket } from '../helpers/sockets.js';
+import { userRef } from '../helpers/users.js';
 
 const PARIS = { lat: 48.8566, lon: 2.3522 };
 const TWELVE_MP = { width: 4000, height: 3000, orientation: 6, gps: PARIS } as const;
@@ -64,7 +65,7 @@ describe('a 12 MP JPEG from Paris (EXIF GPS, Orientation 6)', () => {
     expectStatus(res, 202);
     const accepted = res.body.photo;
     assert.equal(accepted.status, 'processing');
-    assert.deepEqual(accepted.owner, { id: ana.id, username: 'ana' });
+    assert.deepEqual(accepted.owner, userRef(ana.id, 'ana'));
     assert.equal(accepted.caption, 'Paris, sideways');
     assert.equal(accepted.variants, null);
     assert.equal(accepted.likes, 0);
@@ -114,7 +115,7 @@ describe('a 12 MP JPEG from Paris (EXIF GPS, Orientation 6)', () => {
     expectStatus(listed, 200);
     const types = listed.body.items.map((n: Notification) => n.type).sort();
     assert.deepEqual(types, ['badge', 'follow', 'photo.ready'], 'fred following her, and the photo');
-    assert.deepEqual(listed.body.items.find((n) => n.type === 'follow')!.actor, { id: fred.id, username: 'fred' });
+    assert.deepEqual(listed.body.items.find((n) => n.type === 'follow')!.actor, userRef(fred.id, 'fred'));
     assert.equal(listed.body.unread, 3);
     const prof = await call<Profile>(server.url, 'GET', '/api/users/ana');
     assert.deepEqual(prof.body.badges, [1]);

@@ -9,7 +9,6 @@ import { connect } from '../helpers/sockets.js';
 
 test('sessions and history survive a restart, even after SIGKILL', async (t) => {
   const dataDir = await freshDataDir();
-  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
 
   const first = await startServer({ dataDir });
   t.after(() => first.kill());
@@ -31,7 +30,8 @@ test('sessions and history survive a restart, even after SIGKILL', async (t) => 
   await first.kill(); // SIGKILL: no chance to flush anything
 
   const second = await startServer({ dataDir });
-  t.after(() => second.close());
+  t.after(() => second.close()); // after() hooks run in order: the server stops before its data dir goes
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
   const me = await fetch(`${second.url}/api/me`, { headers: { cookie } });
   assert.equal(me.status, 200, 'still signed in');
   assert.equal((await me.json()).user.username, 'alice');

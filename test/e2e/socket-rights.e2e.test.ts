@@ -19,6 +19,9 @@ import { connect, type TestSocket } from '../helpers/sockets.js';
 const ROOT = new URL('../..', import.meta.url).pathname;
 const run = promisify(execFile);
 
+// Asked before any test is registered: a test already running beside the check slows it down.
+const clusterServices = await servicesUp(['postgres', 'redis', 'amqp']);
+
 const disconnected = (s: TestSocket) => new Promise<string>((resolve) => s.socket.once('disconnect', (reason) => resolve(reason)));
 const subscribeAck = (s: TestSocket, stream: string): Promise<SubscribeAck> => s.socket.timeout(5_000).emitWithAck('subscribe', { stream });
 
@@ -46,7 +49,7 @@ test('a socket whose session expires is ended; anonymous sockets stay', { timeou
   assert.equal(ack.ok ? 'ok' : ack.error.code, 'UNAUTHENTICATED');
 });
 
-if (await servicesUp(['postgres', 'redis', 'amqp'])) {
+if (clusterServices) {
   test('`strobe admin revoke` drops the admin\'s open socket, which then may not watch `system`', { timeout: 180_000 }, async (t) => {
     const [pg, vhost] = await Promise.all([freshPostgres(), freshVhost()]);
     const prefix = `strobe-test:${RUN_ID}:rights:`;
@@ -61,6 +64,7 @@ if (await servicesUp(['postgres', 'redis', 'amqp'])) {
       AMQP_URL: vhost.url,
       REDIS_PREFIX: prefix,
       SESSION_SECRET: randomBytes(24).toString('base64url'),
+      REGISTRATION: 'open', // cluster mode is invite-only by default; this test signs up a second user
     };
     const server = await startServer({ env: clusterEnv });
     t.after(() => server.close());

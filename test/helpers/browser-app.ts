@@ -15,15 +15,15 @@ export interface BrowserApp {
   open(): Promise<OpenPage>;
 }
 
-/** Registers the file's before/after hooks that start and stop the server and the browser. */
-export function browserApp(): BrowserApp {
+/** Registers the file's before/after hooks that start and stop the server and the browser. `env`: the server's extra environment (REGISTRATION=invite, say). */
+export function browserApp(opts: { env?: Record<string, string> } = {}): BrowserApp {
   let server: RunningServer | undefined;
   let browser: Browser | undefined;
   const opened: OpenPage[] = [];
 
   before(async () => {
     assertWebBuilt();
-    server = await startServer();
+    server = await startServer({ env: opts.env });
     browser = await launchBrowser();
   });
 

@@ -16,16 +16,28 @@ export const SERVICES = {
 
 export const RUN_ID = `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 
-function reachable(url: string): Promise<boolean> {
+function connectsOnce(url: string, timeoutMs: number): Promise<boolean> {
   const u = new URL(url);
   return new Promise((resolve) => {
     const socket = tcpConnect({ host: u.hostname, port: Number(u.port) }, () => {
       socket.destroy();
       resolve(true);
     });
-    socket.setTimeout(1_000, () => (socket.destroy(), resolve(false)));
+    socket.setTimeout(timeoutMs, () => (socket.destroy(), resolve(false)));
     socket.on('error', () => resolve(false));
   });
+}
+
+/**
+ * Whether the service accepts connections. Asked three times, 3 s each: on a busy 2-core machine a
+ * test's own work (a server starting beside it) can hold this process's event loop past a short
+ * timeout, and a running service must not read as missing (in CI that fails the run).
+ */
+async function reachable(url: string): Promise<boolean> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (await connectsOnce(url, 3_000)) return true;
+  }
+  return false;
 }
 
 /**

@@ -197,7 +197,7 @@ describe('account deletion', () => {
     const chat = await call<Page<ChatMessage>>(base, 'GET', '/api/chat/rooms/lobby/messages', { cookie: bob.cookie });
     const hers = chat.body.items.find((m) => m.text === 'hello from alice');
     assert.ok(hers, 'her chat message stays');
-    assert.deepEqual(hers.user, { id: alice.id, username: '[deleted]' });
+    assert.deepEqual(hers.user, { id: alice.id, username: '[deleted]', displayName: '[deleted]', bio: '', avatar: null });
 
     // The username is held for 30 days, then free.
     expectStatus(await call(base, 'POST', '/api/auth/register', { json: { username: 'del_alice', password: PASSWORD } }), 409, 'USERNAME_TAKEN');
@@ -238,7 +238,7 @@ describe('account deletion', () => {
       db,
       bus: adapters.bus,
       sessions: new Sessions({ store: adapters.sessions, db, secret: adapters.sessionSecret, ttlMs: 60_000, adminUsers: new Set() }),
-      photos: new PhotosService({ db, bus: adapters.bus, limiter: adapters.limiter, uploads: adapters.uploads, cities: new CitiesService(db), social }),
+      photos: new PhotosService({ db, bus: adapters.bus, limiter: adapters.limiter, uploads: adapters.uploads, media: adapters.media, cities: new CitiesService(db), social }),
       social,
       media: adapters.media,
       uploads: adapters.uploads,
@@ -308,7 +308,7 @@ describe('data export', () => {
       ['comments.json', 'follows.json', 'likes.json', 'notifications.json', `photos/${photo.id}.webp`, 'photos.json', 'profile.json'].sort(),
     );
     const json = (name: string) => JSON.parse(files.get(name)!.toString('utf8'));
-    assert.deepEqual({ ...json('profile.json'), createdAt: undefined }, { id: erin.id, username: 'exp_erin', isAdmin: true, createdAt: undefined }, 'the first account of the instance');
+    assert.deepEqual({ ...json('profile.json'), createdAt: undefined }, { id: erin.id, username: 'exp_erin', displayName: 'exp_erin', bio: '', avatar: null, isAdmin: true, createdAt: undefined }, 'the first account of the instance');
     assert.deepEqual(json('photos.json').map((p: { id: string; caption: string; image: string }) => [p.id, p.caption, p.image]), [[photo.id, 'sunset', `photos/${photo.id}.webp`]]);
     assert.deepEqual(json('comments.json').map((c: { text: string; photoId: string }) => [c.photoId, c.text]), [[photo.id, 'mine']]);
     const follows = json('follows.json');

@@ -82,7 +82,7 @@ describe('register, sign-in state and sessions', () => {
     assert.equal(res.statusCode, 201, res.body);
     const body = res.json() as { user: { id: string; username: string; isAdmin: boolean } };
     assert.deepEqual(Object.keys(body), ['user']);
-    assert.deepEqual(Object.keys(body.user).sort(), ['id', 'isAdmin', 'username']);
+    assert.deepEqual(Object.keys(body.user).sort(), ['avatar', 'bio', 'displayName', 'id', 'isAdmin', 'isModerator', 'username']);
     assert.equal(typeof body.user.id, 'string');
     assert.equal(body.user.username, 'alice');
     assert.equal(body.user.isAdmin, true, 'the first account is an admin');
@@ -222,10 +222,10 @@ describe('the admin seat: only someone at the machine takes it', () => {
   }
 
   test('the first account registered from elsewhere is an ordinary one, and GET /api/instance says there is no admin', async () => {
-    assert.deepEqual(await instance(), { hasAdmin: false });
+    assert.deepEqual(await instance(), { hasAdmin: false, registration: 'open' });
     assert.equal(await registerFrom('early_bird', '203.0.113.7'), false);
     assert.equal(await registerFrom('early_bird6', '2001:db8::7'), false);
-    assert.deepEqual(await instance(), { hasAdmin: false });
+    assert.deepEqual(await instance(), { hasAdmin: false, registration: 'open' });
   });
 
   test('a loopback address that a proxy forwards for someone else is not this machine', async () => {
@@ -234,7 +234,7 @@ describe('the admin seat: only someone at the machine takes it', () => {
     assert.equal(await registerFrom('proxied_2', '127.0.0.1', { 'x-forwarded-for': '127.0.0.1, 203.0.113.8' }), false);
     assert.equal(await registerFrom('proxied_3', '127.0.0.1', { 'x-real-ip': '203.0.113.8' }), false);
     assert.equal(await registerFrom('proxied_4', '127.0.0.1', { forwarded: 'for=203.0.113.8' }), false);
-    assert.deepEqual(await instance(), { hasAdmin: false });
+    assert.deepEqual(await instance(), { hasAdmin: false, registration: 'open' });
   });
 
   test('then the first account registered from the machine itself becomes the admin, and only that one', async () => {
@@ -242,7 +242,7 @@ describe('the admin seat: only someone at the machine takes it', () => {
     assert.equal(owner.statusCode, 201, owner.body);
     assert.equal(owner.json().user.isAdmin, true);
     assert.equal((await me(app(), cookieFrom(owner.headers['set-cookie']))).json().user.isAdmin, true);
-    assert.deepEqual(await instance(), { hasAdmin: true });
+    assert.deepEqual(await instance(), { hasAdmin: true, registration: 'open' });
     assert.equal(await registerFrom('second_local', '127.0.0.1'), false);
     assert.equal(await registerFrom('third_local', '::1'), false);
   });
@@ -252,7 +252,7 @@ describe('the admin seat: only someone at the machine takes it', () => {
     const op = docs.json().paths['/api/instance']?.get;
     assert.ok(op, 'GET /api/instance is in the OpenAPI document');
     const schema = op.responses['200'].content['application/json'].schema;
-    assert.deepEqual(Object.keys(schema.properties), ['hasAdmin']);
+    assert.deepEqual(Object.keys(schema.properties), ['hasAdmin', 'registration']);
     assert.equal(schema.properties.hasAdmin.type, 'boolean');
   });
 });
@@ -282,10 +282,10 @@ describe('the admin seat when ADMIN_USERS names an account', () => {
   const app = useApp({ ADMIN_USERS: 'named_admin' });
 
   test('an account named in ADMIN_USERS fills it: the next one from the machine is ordinary', async () => {
-    assert.deepEqual((await app().app.inject({ method: 'GET', url: '/api/instance' })).json(), { hasAdmin: false });
+    assert.deepEqual((await app().app.inject({ method: 'GET', url: '/api/instance' })).json(), { hasAdmin: false, registration: 'open' });
     const named = await post(app(), '/api/auth/register', { username: 'named_admin', password: PASSWORD }, {}, '203.0.113.10');
     assert.equal(named.json().user.isAdmin, true);
-    assert.deepEqual((await app().app.inject({ method: 'GET', url: '/api/instance' })).json(), { hasAdmin: true });
+    assert.deepEqual((await app().app.inject({ method: 'GET', url: '/api/instance' })).json(), { hasAdmin: true, registration: 'open' });
     const local = await post(app(), '/api/auth/register', { username: 'local', password: PASSWORD }, {}, '127.0.0.1');
     assert.equal(local.json().user.isAdmin, false);
   });

@@ -2,17 +2,41 @@
 // the AMQP runner consumes them, against the same contract as the embedded runner. Real
 // PostgreSQL and RabbitMQ, a database and a vhost per test.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { execFile } from 'node:child_process';
+import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { migrate } from '../../src/adapters/db/migrate.js';
 import { AmqpConnection } from '../../src/adapters/amqp/connection.js';
 import { AmqpJobRunner } from '../../src/adapters/amqp/job-runner.js';
 import { OutboxRelay } from '../../src/adapters/amqp/relay.js';
+import { deadQueueOf, legacyRetryQueueOf, queueOf, retryQueueOf } from '../../src/adapters/amqp/topology.js';
 import { openPostgres } from '../../src/adapters/pg/db.js';
 import { enqueue } from '../../src/jobs/outbox.js';
 import type { JobRunner } from '../../src/ports/jobs.js';
 import { jobRunnerContract } from '../contracts/job-runner.contract.js';
 import { freshPostgres, freshVhost, servicesUp } from '../helpers/services.js';
+
+/** A fresh database and vhost with a relay and a runner that records each `test.echo` payload; torn down after the test. */
+async function freshJobs(t: TestContext, opts: { pollMs: number; listen?: boolean }) {
+  const [pgDb, vhost] = await Promise.all([freshPostgres(), freshVhost()]);
+  const db = await openPostgres(pgDb.url, { max: 5 });
+  await migrate(db);
+  const conn = new AmqpConnection(vhost.url);
+  await conn.connect();
+  const relay = new OutboxRelay(db, conn, { pollMs: opts.pollMs, ...(opts.listen ? { listenUrl: pgDb.url } : {}) });
+  const runner = new AmqpJobRunner(conn);
+  t.after(async () => {
+    await runner.stop();
+    await relay.stop();
+    await conn.close();
+    await db.close();
+    await Promise.all([pgDb.dispose(), vhost.dispose()]);
+  });
+  const runs: string[] = [];
+  runner.handle('test.echo', async (job) => void runs.push(String(job.payload.value)));
+  return { db, conn, relay, runner, runs };
+}
 
 if (await servicesUp(['postgres', 'amqp'])) {
   jobRunnerContract('RabbitMQ with a PostgreSQL outbox', async () => {
@@ -102,23 +126,8 @@ async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
 
 if (await servicesUp(['postgres', 'amqp'])) {
   test('a committed job is relayed at once through LISTEN, not at the next poll, and again after the listener is lost', async (t) => {
-    const [pgDb, vhost] = await Promise.all([freshPostgres(), freshVhost()]);
-    const db = await openPostgres(pgDb.url, { max: 5 });
-    await migrate(db);
-    const conn = new AmqpConnection(vhost.url);
-    await conn.connect();
     // A poll this slow would fail the timing below: only the notification can be fast enough.
-    const relay = new OutboxRelay(db, conn, { pollMs: 60_000, listenUrl: pgDb.url });
-    const runner = new AmqpJobRunner(conn);
-    t.after(async () => {
-      await runner.stop();
-      await relay.stop();
-      await conn.close();
-      await db.close();
-      await Promise.all([pgDb.dispose(), vhost.dispose()]);
-    });
-    const runs: string[] = [];
-    runner.handle('test.echo', async (job) => void runs.push(String(job.payload.value)));
+    const { db, relay, runner, runs } = await freshJobs(t, { pollMs: 60_000, listen: true });
     await relay.start();
     await runner.start();
     await sleep(100); // the relay's first batch has found nothing and sleeps now
@@ -134,5 +143,124 @@ if (await servicesUp(['postgres', 'amqp'])) {
     });
     await until(() => runs.length === 3, 3_000);
     assert.deepEqual(runs.sort(), ['first', 'second', 'third']);
+  });
+}
+
+if (await servicesUp(['postgres', 'amqp'])) {
+  test('a channel that closes alone (the connection stays) is opened again: the relay publishes and the runner consumes on new ones', async (t) => {
+    const { db, conn, relay, runner, runs } = await freshJobs(t, { pollMs: 20 });
+    await relay.start();
+    await runner.start();
+    await enqueue(db, 'test.echo', { value: 'before' });
+    await until(() => runs.length === 1);
+
+    type WithChannel = { channel?: { close(): Promise<void> } };
+    const channels = [relay as unknown as WithChannel, runner as unknown as WithChannel].map((x) => x.channel!);
+    const connection = conn.current;
+    await Promise.all(channels.map((ch) => ch.close()));
+    await until(() => [relay, runner].every((x) => { const ch = (x as unknown as WithChannel).channel; return ch !== undefined && !channels.includes(ch); }));
+    assert.equal(conn.current, connection, 'the same connection');
+    await enqueue(db, 'test.echo', { value: 'after' });
+    await until(() => runs.length === 2);
+    assert.deepEqual(runs, ['before', 'after']);
+  });
+
+  test('with several nodes in AMQP_URL, one that cannot be used is skipped and jobs run through the next', async (t) => {
+    const [pgDb, vhost] = await Promise.all([freshPostgres(), freshVhost()]);
+    const db = await openPostgres(pgDb.url, { max: 5 });
+    await migrate(db);
+    const opened: AmqpConnection[] = [];
+    t.after(async () => {
+      for (const c of opened) await c.close();
+      await db.close();
+      await Promise.all([pgDb.dispose(), vhost.dispose()]);
+    });
+    // A node that refuses us: the same broker, a vhost that does not exist.
+    const unusable = new URL(vhost.url);
+    unusable.pathname = '/strobe-no-such-vhost';
+    // Each connection starts at a random node: open until one started at the unusable one.
+    let conn: AmqpConnection | undefined;
+    for (let i = 0; i < 30 && !conn; i++) {
+      const warnings: string[] = [];
+      const c = new AmqpConnection([unusable.toString(), vhost.url], { warn: (_obj, msg) => warnings.push(msg) });
+      opened.push(c);
+      await c.connect();
+      if (warnings.includes('AMQP connection failed; trying the next node')) conn = c;
+    }
+    assert.ok(conn, 'no connection started at the unusable node');
+    const relay = new OutboxRelay(db, conn, { pollMs: 20 });
+    const runner = new AmqpJobRunner(conn);
+    t.after(async () => {
+      await runner.stop();
+      await relay.stop();
+    });
+    const runs: string[] = [];
+    runner.handle('test.echo', async (job) => void runs.push(job.payload.value));
+    await relay.start();
+    await runner.start();
+    await enqueue(db, 'test.echo', { value: 'through the next node' });
+    await until(() => runs.length === 1);
+    assert.deepEqual(runs, ['through the next node']);
+  });
+
+  test('upgrading from classic retry queues: they keep delivering what they hold, and retries now wait in quorum queues', async (t) => {
+    const [pgDb, vhost] = await Promise.all([freshPostgres(), freshVhost()]);
+    const db = await openPostgres(pgDb.url, { max: 5 });
+    await migrate(db);
+    const conn = new AmqpConnection(vhost.url);
+    await conn.connect();
+    t.after(async () => {
+      await conn.close();
+      await db.close();
+      await Promise.all([pgDb.dispose(), vhost.dispose()]);
+    });
+    // What an earlier version left: its job queue, and a classic retry queue holding a failed attempt.
+    const retry = { maxAttempts: 3, backoffMs: (n: number) => 100 * n };
+    const legacy = legacyRetryQueueOf('test.echo', 1, retry.backoffMs(1));
+    const ch = await conn.current!.createConfirmChannel();
+    await ch.assertQueue(queueOf('test.echo'), { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+    await ch.assertQueue(legacy, { durable: true, arguments: { 'x-message-ttl': 100, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': queueOf('test.echo') } });
+    // Consumed by nobody yet: the runner below starts after the message expired into the job queue,
+    // and also before, in another run; either way it must arrive.
+    ch.sendToQueue(legacy, Buffer.from(JSON.stringify({ id: 'old-1', name: 'test.echo', payload: { value: 'left by v1' } })), {
+      persistent: true,
+      contentType: 'application/json',
+      headers: { 'x-attempt': 2, 'x-due-at': Date.now() + 100 },
+    });
+    await ch.waitForConfirms();
+    await ch.close();
+
+    const runner = new AmqpJobRunner(conn, { retry });
+    t.after(() => runner.stop());
+    const runs: { value: string; attempt: number }[] = [];
+    let failedOnce = false;
+    runner.handle('test.echo', async (job) => {
+      if (job.payload.value === 'fails once' && !failedOnce) {
+        failedOnce = true;
+        throw new Error('first attempt fails');
+      }
+      runs.push({ value: job.payload.value, attempt: job.attempt });
+    });
+    await runner.start(); // declares the new topology beside the old queue without PRECONDITION_FAILED
+    await until(() => runs.length === 1);
+    assert.deepEqual(runs, [{ value: 'left by v1', attempt: 2 }]);
+
+    // A new failure waits in the quorum back-off queue, not in the legacy one.
+    const relay = new OutboxRelay(db, conn, { pollMs: 20, retry });
+    t.after(() => relay.stop());
+    await relay.start();
+    await enqueue(db, 'test.echo', { value: 'fails once' });
+    await until(() => runs.length === 2);
+    assert.deepEqual(runs[1], { value: 'fails once', attempt: 2 });
+    const vhostName = decodeURIComponent(new URL(vhost.url).pathname.slice(1));
+    const { stdout } = await promisify(execFile)('rabbitmqctl', ['-q', 'list_queues', '-p', vhostName, 'name', 'type', '--formatter', 'json'], { timeout: 30_000 });
+    const types = Object.fromEntries((JSON.parse(stdout) as { name: string; type: string }[]).map((q) => [q.name, q.type]));
+    assert.deepEqual(types, {
+      [queueOf('test.echo')]: 'quorum',
+      [deadQueueOf('test.echo')]: 'quorum',
+      [retryQueueOf('test.echo', 1, 100)]: 'quorum',
+      [retryQueueOf('test.echo', 2, 200)]: 'quorum',
+      [legacy]: 'classic',
+    });
   });
 }

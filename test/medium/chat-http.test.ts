@@ -3,10 +3,12 @@
 // subscriptions to `chat:<room>`.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { LightMyRequestResponse } from 'fastify';
 import type { ChatMessage } from '../../src/shared/api.js';
 import { buildTestApp, register, type TestApp } from '../helpers/app.js';
 import { connect, type TestSocket } from '../helpers/sockets.js';
+import { userRef } from '../helpers/users.js';
 
 let app: TestApp;
 const sockets: TestSocket[] = [];
@@ -210,7 +212,7 @@ describe('message history', () => {
     const [newest] = (await history('?limit=1')).items;
     assert.ok(newest);
     assert.deepEqual(Object.keys(newest).sort(), ['createdAt', 'id', 'kind', 'room', 'text', 'user']);
-    assert.deepEqual(Object.keys(newest.user).sort(), ['id', 'username']);
+    assert.deepEqual(Object.keys(newest.user).sort(), ['avatar', 'bio', 'displayName', 'id', 'username']);
     assert.equal(newest.text, `message ${TOTAL - 1}`);
     assert.equal(newest.kind, 'text');
     assert.equal(newest.room, 'lobby');
@@ -297,7 +299,7 @@ describe('presence', () => {
     const items = await present();
     assert.deepEqual(items.map((u) => u.username).sort(), ['ann', 'ben']);
     const annItem = items.find((u) => u.username === 'ann');
-    assert.deepEqual(annItem, { id: ann.id, username: 'ann' });
+    assert.deepEqual(annItem, userRef(ann.id, 'ann'));
     assert.ok(!(await names('lobby')).includes('ann'), 'presence leaked into another room');
 
     // One of Ann's two tabs closes: she is still there.
@@ -316,5 +318,45 @@ describe('presence', () => {
     await closeSocket(benTab);
     await closeSocket(idle);
     assert.deepEqual(await names('lobby'), []);
+  });
+});
+
+describe('a send whose publish failed', () => {
+  test('is stored, and the retry with the same clientId puts it on the wire once; later retries publish nothing', async () => {
+    const talker = await newUser('failover_talker');
+    const listener = await newUser('failover_listener');
+    assert.equal((await createRoom('failover', talker)).statusCode, 201);
+    const watching = await openSocket(listener);
+    const heard = () => watching.events.filter((e) => e.type === 'chat.message').map((e) => (e.data as ChatMessage).id);
+    await subscribe(watching, 'chat:failover');
+    const sending = await openSocket(talker);
+
+    // The next chat.message publish fails, as one does while Redis fails over.
+    const bus = app.adapters.bus;
+    const publish = bus.publish.bind(bus);
+    let failed = false;
+    bus.publish = async (stream, type, data, opts) => {
+      if (type === 'chat.message' && !failed) {
+        failed = true;
+        throw new Error('publish failed (test)');
+      }
+      return publish(stream, type, data, opts);
+    };
+    try {
+      const ack = await sending.socket.timeout(5_000).emitWithAck('chat:send', { room: 'failover', text: 'through a failover', clientId: 'failover-1' });
+      assert.equal(ack.ok, false, 'the sender hears the send failed, so it retries');
+      const history = (await get('/api/chat/rooms/failover/messages', listener)).json() as { items: ChatMessage[] };
+      assert.deepEqual(history.items.map((m) => m.text), ['through a failover'], 'the message is stored');
+      await delay(100);
+      assert.deepEqual(heard(), [], 'nothing went out live');
+
+      const message = await send(sending, 'failover', 'through a failover', 'failover-1');
+      await eventually(async () => assert.deepEqual(heard(), [message.id]));
+      await send(sending, 'failover', 'through a failover', 'failover-1');
+      await delay(200);
+      assert.deepEqual(heard(), [message.id], 'a later retry publishes nothing');
+    } finally {
+      bus.publish = publish;
+    }
   });
 });

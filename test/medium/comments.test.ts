@@ -13,6 +13,7 @@ import type { Envelope } from '../../src/shared/realtime.js';
 import { buildTestApp, register, type TestApp } from '../helpers/app.js';
 import { makeJpeg } from '../helpers/images.js';
 import { jobsSettled, until } from '../helpers/photos.js';
+import { userRef } from '../helpers/users.js';
 
 interface User {
   cookie: string;
@@ -97,7 +98,7 @@ describe('posting', () => {
     assert.deepEqual(Object.keys(comment).sort(), ['createdAt', 'id', 'photoId', 'text', 'user']);
     assert.equal(comment.text, 'nice <b>light</b>', 'trimmed, and stored as text');
     assert.equal(comment.photoId, photo);
-    assert.deepEqual(comment.user, { id: ann.id, username: 'ann' });
+    assert.deepEqual(comment.user, userRef(ann.id, 'ann'));
 
     const retry = await post(photo, ann, { text: 'something else', clientId: 'c-1' });
     assert.equal(retry.statusCode, 200, retry.body);

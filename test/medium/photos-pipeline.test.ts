@@ -12,7 +12,8 @@ import { MemoryBus } from '../../src/adapters/memory/bus.js';
 import { MemoryRateLimiter } from '../../src/adapters/memory/rate-limit.js';
 import { CitiesService } from '../../src/features/cities/cities.service.js';
 import { NotificationsService } from '../../src/features/notifications/notifications.service.js';
-import { FANOUT_BATCH, fanout, GAVE_UP, registerPhotoJobs, resize, type PipelineDeps } from '../../src/features/photos/photos.pipeline.js';
+import { FANOUT_BATCH, fanout, GAVE_UP, registerPhotoJobs, resized, type PipelineDeps } from '../../src/features/photos/photos.pipeline.js';
+import { resizeFor, resizeRequest } from '../../src/features/photos/resizer.js';
 import { deletePhoto, insertPhoto } from '../../src/features/photos/photos.repo.js';
 import { SocialService } from '../../src/features/social/social.service.js';
 import { enqueue } from '../../src/jobs/outbox.js';
@@ -84,7 +85,7 @@ async function uploaded(w: World, ownerId: string, image: Buffer): Promise<strin
   await w.deps.uploads.put(key, image);
   return w.db.tx(async (q) => {
     const id = await insertPhoto(q, { ownerId, caption: 'hello', cityId: null, uploadKey: key });
-    await enqueue(q, 'photo.resize', { photoId: id });
+    await enqueue(q, 'photo.resize', await resizeRequest(id, key, w.deps));
     return id;
   });
 }
@@ -174,6 +175,7 @@ test('a crash mid-resize is retried: the photo ends ready once and no feed holds
     { name: 'notify', n: 2 }, // photo ready + first-upload badge
     { name: 'photo.fanout', n: 1 },
     { name: 'photo.resize', n: 1 },
+    { name: 'photo.resized', n: 1 },
   ]);
   const homes = await w.db.query<{ user_id: string }>(`select user_id from home_timeline where photo_id = $1 order by user_id`, [id]);
   assert.deepEqual(homes.map((h) => h.user_id), [owner, fan].sort());
@@ -230,7 +232,7 @@ test('a job that keeps crashing is dead-lettered and the photo is marked failed,
   ]);
 });
 
-test('a photo deleted while it is being resized leaves no variant behind, but keeps variants another photo shares', async (t) => {
+test('a photo deleted while it is being resized leaves no variant behind; a repeated reply changes nothing', async (t) => {
   const written: string[] = [];
   let duringWrite: (() => Promise<void>) | undefined;
   const w = await world(t, {
@@ -248,15 +250,6 @@ test('a photo deleted while it is being resized leaves no variant behind, but ke
     }),
   });
   const [owner] = await addUsers(w.db, 'wes', 1);
-  // As PhotosService.delete does it.
-  const deleteNow = (id: string) => async () => {
-    const gone = await w.db.tx(async (q) => {
-      const deleted = await deletePhoto(q, id);
-      if (deleted) await enqueue(q, 'blobs.purge', { media: deleted.mediaKeys, uploads: deleted.uploadKey ? [deleted.uploadKey] : [] });
-      return deleted;
-    });
-    assert.ok(gone, 'deleted while processing');
-  };
   const settle = async () => {
     const runner = new DbJobRunner(w.db, { pollMs: 20 });
     registerPhotoJobs(runner, w.deps);
@@ -264,26 +257,78 @@ test('a photo deleted while it is being resized leaves no variant behind, but ke
     await until('the jobs to settle', async () => (await w.db.query(`select 1 from jobs where status in ('pending', 'running')`)).length === 0);
     await runner.stop();
   };
+  const requestOf = async (id: string) =>
+    (await w.db.query<{ payload: Parameters<typeof resizeFor>[1] }>(`select payload from jobs where name = 'photo.resize' and payload->>'photoId' = $1`, [id]))[0]!.payload;
   const image = await makeJpeg({ width: 640, height: 480 });
 
   const lonely = await uploaded(w, owner!, image);
-  duringWrite = deleteNow(lonely);
-  await resize(w.deps, lonely);
+  duringWrite = async () => {
+    // As PhotosService.delete does it.
+    await w.db.tx(async (q) => {
+      const deleted = await deletePhoto(q, lonely);
+      assert.ok(deleted, 'deleted while processing');
+      await enqueue(q, 'blobs.purge', { media: deleted.mediaKeys, uploads: deleted.uploadKey ? [deleted.uploadKey] : [] });
+    });
+  };
+  await resizeFor(w.deps, await requestOf(lonely));
   const variants = written.splice(0);
   assert.equal(variants.length, 2);
+  await w.db.query(`update jobs set status = 'done' where name = 'photo.resize'`); // ran by hand above
   await settle();
-  for (const key of variants) assert.equal(await w.deps.media.stat(key), null, `${key} is gone`);
+  for (const key of variants) assert.ok(!(await w.deps.media.stat(key)), `${key} is gone`);
   assert.deepEqual(await w.db.query(`select id from photos`), []);
 
-  // The same content again: a ready photo now refers to the variants a deleted twin writes too.
+  // A reply that comes twice (a redelivery) makes the photo ready once and purges nothing it shows.
   duringWrite = undefined;
   const kept = await uploaded(w, owner!, image);
-  await resize(w.deps, kept);
-  const twin = await uploaded(w, owner!, image);
-  duringWrite = deleteNow(twin);
-  await resize(w.deps, twin);
-  assert.deepEqual(written.slice(2).sort(), variants.sort(), 'the twin wrote the same files');
   await settle();
-  for (const key of variants) assert.ok(await w.deps.media.stat(key), `${key} stays for the photo that shows it`);
-  assert.deepEqual(await w.db.query<{ status: string }>(`select status from photos where id = $1`, [kept]), [{ status: 'ready' }]);
+  const [row] = await w.db.query<{ status: string; thumb_key: string; display_key: string; width: number }>(`select status, thumb_key, display_key, width from photos where id = $1`, [kept]);
+  assert.equal(row!.status, 'ready');
+  await resized(w.deps, {
+    photoId: kept,
+    ok: true,
+    width: row!.width,
+    height: 480,
+    variants: { display: { key: row!.display_key, width: 640, height: 480 }, thumb: { key: row!.thumb_key, width: 320, height: 240 } },
+    placeholder: null,
+    gps: null,
+  });
+  await settle();
+  assert.ok(await w.deps.media.stat(row!.display_key), 'the variants of a ready photo stay');
+  assert.equal(w.published.filter((e) => e.type === 'photo.processed').length, 1);
+});
+
+test('a reply naming variants that are not there fails the photo; a missing placeholder is computed from the thumb', async (t) => {
+  const w = await world(t);
+  const [owner] = await addUsers(w.db, 'rex', 2);
+  const liar = await uploaded(w, owner!, await makeJpeg({ width: 100, height: 80 }));
+  await resized(w.deps, {
+    photoId: liar,
+    ok: true,
+    width: 100,
+    height: 80,
+    variants: { display: { key: blobKey('d'.repeat(64), 'webp'), width: 100, height: 80 }, thumb: { key: blobKey('e'.repeat(64), 'webp'), width: 100, height: 80 } },
+    placeholder: null,
+    gps: null,
+  });
+  assert.deepEqual(await w.db.query(`select status, failure from photos where id = $1`, [liar]), [{ status: 'failed', failure: GAVE_UP }]);
+
+  // A resizer that sends no placeholder (examples/resizer-python has no thumbhash): Strobe makes one.
+  const honest = await uploaded(w, owner!, await makeJpeg({ width: 100, height: 80 }));
+  const request = (await w.db.query<{ payload: Parameters<typeof resizeFor>[1] }>(`select payload from jobs where payload->>'photoId' = $1`, [honest]))[0]!.payload;
+  const thumb = await makeJpeg({ width: 40, height: 32 });
+  await w.deps.media.put(request.variants!.thumb.key, thumb);
+  await w.deps.media.put(request.variants!.display.key, thumb);
+  await resized(w.deps, {
+    photoId: honest,
+    ok: true,
+    width: 100,
+    height: 80,
+    variants: { display: { key: request.variants!.display.key, width: 40, height: 32 }, thumb: { key: request.variants!.thumb.key, width: 40, height: 32 } },
+    placeholder: null,
+    gps: null,
+  });
+  const [ready] = await w.db.query<{ status: string; placeholder: string | null }>(`select status, placeholder from photos where id = $1`, [honest]);
+  assert.equal(ready!.status, 'ready');
+  assert.ok(ready!.placeholder && ready!.placeholder.length > 10);
 });

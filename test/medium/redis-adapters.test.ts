@@ -3,17 +3,19 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
 import { openRedis, ready } from '../../src/adapters/redis/connection.js';
 import { RedisBus } from '../../src/adapters/redis/bus.js';
 import { RedisPresence } from '../../src/adapters/redis/presence.js';
 import { RedisRateLimiter } from '../../src/adapters/redis/rate-limit.js';
 import { RedisSessionStore } from '../../src/adapters/redis/sessions.js';
-import type { PublicUser } from '../../src/shared/api.js';
+import type { PresenceMember } from '../../src/ports/presence.js';
 import { presenceContract } from '../contracts/presence.contract.js';
 import { rateLimitContract } from '../contracts/rate-limit.contract.js';
 import { sessionStoreContract } from '../contracts/session-store.contract.js';
 import { busContract, type BusFactoryOptions } from '../contracts/bus.contract.js';
 import { deleteRedisKeys, RUN_ID, SERVICES, servicesUp } from '../helpers/services.js';
+import { userRef } from '../helpers/users.js';
 
 const prefix = `strobe-test:${RUN_ID}:`;
 
@@ -22,7 +24,7 @@ if (await servicesUp(['redis'])) {
 
   let n = 0;
   const openBus = (opts: BusFactoryOptions, scope: string) =>
-    RedisBus.open(openRedis(SERVICES.redis, 'test'), openRedis(SERVICES.redis, 'test-sub'), { prefix: `${prefix}${scope}:`, ...opts });
+    RedisBus.open(openRedis(SERVICES.redis, 'test'), { prefix: `${prefix}${scope}:`, ...opts });
   // Each bus from `create` gets its own prefix (a fresh Redis, as far as it can tell); its peer shares the last one.
   busContract('Redis', (opts) => openBus(opts, `bus${++n}`), { peer: (opts) => openBus(opts, `bus${n}`) });
 
@@ -65,7 +67,7 @@ if (await servicesUp(['redis'])) {
       ra.disconnect();
       rb.disconnect();
     });
-    const gone: [string, PublicUser][] = [];
+    const gone: [string, PresenceMember][] = [];
     alive.onExpired((room, user) => gone.push([room, user]));
     await dead.join('lobby', { id: '1', username: 'alice' }, 'conn-a1');
     await alive.join('lobby', { id: '2', username: 'bob' }, 'conn-b1');
@@ -78,10 +80,10 @@ if (await servicesUp(['redis'])) {
 
   test('Redis bus: a fan-out creates no history for streams nobody watches or recently had, and still reaches every listener', async (t) => {
     const opts = { prefix: `${prefix}fanout:`, windowMs: 60_000, maxEvents: 100 };
-    const publisher = await RedisBus.open(openRedis(SERVICES.redis, 'test'), openRedis(SERVICES.redis, 'test-sub'), opts);
-    const listener = await RedisBus.open(openRedis(SERVICES.redis, 'test'), openRedis(SERVICES.redis, 'test-sub'), opts);
+    const publisher = await RedisBus.open(openRedis(SERVICES.redis, 'test'), opts);
+    const listener = await RedisBus.open(openRedis(SERVICES.redis, 'test'), opts);
     t.after(() => Promise.all([publisher.close(), listener.close()]));
-    const msg = { id: '1', room: 'r', user: { id: '1', username: 'u' }, text: 'x', kind: 'text' as const, createdAt: '' };
+    const msg = { id: '1', room: 'r', user: userRef('1', 'u'), text: 'x', kind: 'text' as const, createdAt: '' };
     const homes = Array.from({ length: 1_200 }, (_, i) => `home:${i}`);
     const got: string[] = [];
     listener.onEvent((env) => got.push(env.stream));
@@ -95,20 +97,20 @@ if (await servicesUp(['redis'])) {
     const redis = openRedis(SERVICES.redis, 'test');
     t.after(() => redis.disconnect());
     await ready(redis);
-    const keys = await redis.keys(`${opts.prefix}rt:s:home:*`);
-    assert.deepEqual(keys.map((k) => k.slice(opts.prefix.length)).sort(), ['rt:s:home:1100', 'rt:s:home:3'], 'only streams with a listener or a history');
+    const keys = await (redis as Redis).keys(`${opts.prefix}{home:*}:s`);
+    assert.deepEqual(keys.map((k) => k.slice(opts.prefix.length)).sort(), ['{home:1100}:s', '{home:3}:s'], 'only streams with a listener or a history');
     const replay = await publisher.replay('home:3', known.offset);
     assert.deepEqual([replay.recovered, replay.events.length], [true, 1]);
   });
 
   test('Redis bus: a stream whose key expired while idle refuses offsets from before, never a partial replay', async (t) => {
-    const bus = await RedisBus.open(openRedis(SERVICES.redis, 'test'), openRedis(SERVICES.redis, 'test-sub'), {
+    const bus = await RedisBus.open(openRedis(SERVICES.redis, 'test'), {
       prefix: `${prefix}expiry:`,
       windowMs: 200,
       maxEvents: 100,
     });
     t.after(() => bus.close());
-    const msg = { id: '1', room: 'r', user: { id: '1', username: 'u' }, text: 'x', kind: 'text' as const, createdAt: '' };
+    const msg = { id: '1', room: 'r', user: userRef('1', 'u'), text: 'x', kind: 'text' as const, createdAt: '' };
     const old = await bus.publish('quiet', 'chat.message', msg);
     await sleep(600); // the key lives twice the window after its last event
     await bus.publish('quiet', 'chat.message', msg);

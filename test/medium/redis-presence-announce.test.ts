@@ -4,8 +4,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { openRedis } from '../../src/adapters/redis/connection.js';
 import { RedisPresence } from '../../src/adapters/redis/presence.js';
-import { ANNOUNCE_INTERVAL_MS } from '../../src/ports/presence.js';
-import type { PublicUser } from '../../src/shared/api.js';
+import { ANNOUNCE_INTERVAL_MS, type PresenceMember } from '../../src/ports/presence.js';
 import { deleteRedisKeys, RUN_ID, SERVICES, servicesUp } from '../helpers/services.js';
 
 const prefix = `strobe-test:${RUN_ID}:`;
@@ -45,7 +44,7 @@ if (await servicesUp(['redis'])) {
   test('Redis presence: an announcement held back by an instance that died is made by another one', async (t) => {
     const [dead, alive] = await instances('takeover');
     t.after(() => Promise.all([dead.close(), alive.close()]));
-    const reported: [string, PublicUser][] = [];
+    const reported: [string, PresenceMember][] = [];
     alive.onExpired((room, user) => reported.push([room, user]));
     // In the past, so that the held-back announcement is long overdue now.
     const t0 = Date.now() - 60_000;

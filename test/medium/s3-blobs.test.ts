@@ -173,3 +173,29 @@ test('GET /media/:key serves a variant stored on S3', async (t) => {
   const bad = await app.inject({ method: 'GET', url: '/media/..%2F..%2Fetc%2Fpasswd' });
   assert.equal(bad.statusCode, 404);
 });
+
+test('presigned URLs let an outside resizer read an original and write a variant, without credentials', async () => {
+  const uploads = openStore('uploads/');
+  const media = openStore('media/');
+  try {
+    const original = randomBytes(2048);
+    const originalKey = blobKey(randomBytes(32).toString('hex'), 'jpg');
+    await uploads.put(originalKey, original);
+    const get = await fetch(await uploads.presign(originalKey, 'GET', 600));
+    assert.equal(get.status, 200);
+    assert.deepEqual(Buffer.from(await get.arrayBuffer()), original);
+
+    const variant = randomBytes(1024);
+    const variantKey = blobKey(randomBytes(32).toString('hex'), 'webp');
+    const put = await fetch(await media.presign(variantKey, 'PUT', 600), { method: 'PUT', body: variant, headers: { 'content-type': 'image/webp' } });
+    assert.ok(put.ok, `PUT ${put.status}`);
+    const stored = await media.get(variantKey);
+    assert.ok(stored);
+    const chunks: Buffer[] = [];
+    for await (const chunk of stored.body) chunks.push(chunk as Buffer);
+    assert.deepEqual(Buffer.concat(chunks), variant, 'what the resizer PUT is the variant Strobe serves');
+  } finally {
+    uploads.close();
+    media.close();
+  }
+});

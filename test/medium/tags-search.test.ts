@@ -194,7 +194,7 @@ describe('the tag feed and search over HTTP', () => {
     assert.equal(res.body.users.length, 10);
     assert.equal(res.body.users[0]!.username, 'sam', 'an exact match first');
     assert.ok(res.body.users.every((u) => u.username.startsWith('sam') && typeof u.id === 'string'));
-    assert.deepEqual(Object.keys(res.body.users[0]!).sort(), ['id', 'username']);
+    assert.deepEqual(Object.keys(res.body.users[0]!).sort(), ['avatar', 'bio', 'displayName', 'id', 'username']);
 
     const sun = await get<SearchResults>('/api/search?q=Sun');
     assert.equal(sun.body.tags.length, 10);

@@ -1,5 +1,7 @@
 // Pure pieces of operations: time-bounded dependency checks and the directory of live instances.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import Fastify from 'fastify';
 import { runChecks } from '../../src/adapters/health.js';
@@ -22,6 +24,28 @@ test('each check answers ok, down with its reason, or down when it hangs, within
   );
   assert.deepEqual(report, { database: 'ok', redis: 'down: connection refused', amqp: 'down: no answer within 50 ms' });
   assert.ok(Date.now() - started < 1_000, 'checks run side by side, each bounded');
+});
+
+test('an answer that arrived while the event loop was stalled past the deadline counts as ok, not down', async (t) => {
+  // A real socket pair on loopback. The server writes the answer, then stalls the (shared) event
+  // loop past the check's deadline: when the loop runs again, the answer waits in the client's socket
+  // and the deadline's timer is due first.
+  const server = createServer((socket) =>
+    socket.on('data', () => {
+      socket.write('pong');
+      const until = Date.now() + 200;
+      while (Date.now() < until);
+    }),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => server.close());
+  const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
+  t.after(() => client.destroy());
+  await once(client, 'connect');
+  const answered = once(client, 'data');
+  const report = runChecks({ redis: async () => void (await answered) }, 50);
+  client.write('ping');
+  assert.deepEqual(await report, { redis: 'ok' });
 });
 
 test('/readyz answers 503 while draining, even with every dependency up', async (t) => {

@@ -6,6 +6,7 @@ import type { City, Notification, Photo } from '../../src/shared/api.js';
 import { mergeNotifications } from '../../web/src/notifications/notification-list.js';
 import { bumpTile, dropFromTiles, fillTile, type CityTile } from '../../web/src/photos/city-tiles.js';
 import { mergePhotos, patchPhoto, withoutPhoto } from '../../web/src/photos/photo-list.js';
+import { userRef } from '../helpers/users.js';
 
 const T0 = 1_700_000_000_000;
 const paris = { slug: 'paris-fr', name: 'Paris', country: 'FR' };
@@ -14,7 +15,7 @@ const tokyo = { slug: 'tokyo-jp', name: 'Tokyo', country: 'JP' };
 function photo(id: string, at: number, over: Partial<Photo> = {}): Photo {
   return {
     id,
-    owner: { id: 'u1', username: 'ann' },
+    owner: userRef('u1', 'ann'),
     caption: '',
     city: null,
     status: 'ready',
@@ -108,7 +109,7 @@ test('notifications show once, newest first, the live copy winning', () => {
   const n = (id: string, at: number, read = false): Notification => ({
     id,
     type: 'like',
-    actor: { id: 'u2', username: 'bob' },
+    actor: userRef('u2', 'bob'),
     photo: { id: 'p1', thumb: null },
     badge: null,
     reason: null,

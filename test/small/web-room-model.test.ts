@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
 import type { PublicUser } from '../../src/shared/api.js';
 import type { Envelope, SubscribeAck } from '../../src/shared/realtime.js';
+import { userRef } from '../helpers/users.js';
 
 // live.ts listens to window online/offline and reads navigator.onLine; Node 20 has neither.
 Object.assign(globalThis, { window: new EventTarget() });
@@ -84,9 +85,9 @@ globalThis.fetch = (async (input: string | URL | Request) => {
   return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
 }) as typeof fetch;
 
-const ann = { id: '1', username: 'ann' };
-const bob = { id: '2', username: 'bob' };
-const cy = { id: '3', username: 'cy' };
+const ann = userRef('1', 'ann');
+const bob = userRef('2', 'bob');
+const cy = userRef('3', 'cy');
 const presence = (type: 'presence.joined' | 'presence.left', user: PublicUser, offset: string): Envelope =>
   ({ stream: 'chat:lobby', offset, type, data: { user }, ts: 0 }) as Envelope;
 

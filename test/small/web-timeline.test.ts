@@ -3,11 +3,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ChatMessage } from '../../src/shared/api.js';
 import { applyPresence, buildTimeline, mergeMessages } from '../../web/src/chat/timeline.js';
+import { userRef } from '../helpers/users.js';
 
 const msg = (id: string, at: number, text = id): ChatMessage => ({
   id,
   room: 'lobby',
-  user: { id: 'u1', username: 'ann' },
+  user: userRef('u1', 'ann'),
   text,
   kind: 'text',
   createdAt: new Date(1_700_000_000_000 + at).toISOString(),
@@ -33,8 +34,8 @@ test('notices interleave with messages by time', () => {
 });
 
 test('presence events replayed over a snapshot that already has them change nothing', () => {
-  const ann = { id: '1', username: 'ann' };
-  const bob = { id: '2', username: 'bob' };
+  const ann = userRef('1', 'ann');
+  const bob = userRef('2', 'bob');
   const snapshot = [bob, ann];
   assert.deepEqual(applyPresence(snapshot, [{ type: 'joined', user: bob }]), [ann, bob]);
   assert.deepEqual(applyPresence(snapshot, [{ type: 'joined', user: bob }, { type: 'left', user: bob }]), [ann]);
