@@ -211,8 +211,7 @@ async function main(): Promise<void> {
       // and cap, `publishMany` on `latest` and the photo's city stream, the event serialized once.
       const config = loadConfig({ REPLAY_WINDOW_SECONDS: process.env.REPLAY_WINDOW_SECONDS, REPLAY_MAX_EVENTS: process.env.REPLAY_MAX_EVENTS });
       const redis = new Redis(SERVICES.redis, { connectionName: 'bench-fanout' });
-      const sub = redis.duplicate();
-      const bus = await RedisBus.open(redis, sub, { prefix: strobe.redisPrefix, windowMs: config.replayWindowMs, maxEvents: config.replayMaxEvents });
+      const bus = await RedisBus.open(redis, { prefix: strobe.redisPrefix, windowMs: config.replayWindowMs, maxEvents: config.replayMaxEvents });
       cleanups.unshift(() => bus.close());
       publishers.strobe = (seq, step, city) => {
         const photo = makePhoto(seq, city, step, now());

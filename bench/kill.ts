@@ -20,14 +20,14 @@ import { request as httpRequest } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { io } from 'socket.io-client';
 import { WebSocket } from 'ws';
-import { openRedis } from '../src/adapters/redis/connection.js';
-import { RedisBus } from '../src/adapters/redis/bus.js';
-import type { Redis } from 'ioredis';
+import { openRedis, type RedisClient } from '../src/adapters/redis/connection.js';
+import { historyKey, RedisBus } from '../src/adapters/redis/bus.js';
 import type { EventData, InstanceStats } from '../src/shared/realtime.js';
 import { SERVICES } from '../test/helpers/services.js';
 import type { Command, Phase, Reply, SocketReport } from './kill/clients.js';
 import { median, percentile, round, writeResult } from './lib/results.js';
 import { startBenchCluster, withCleanup, type BenchCluster } from './lib/strobe.js';
+import { userRef } from '../test/helpers/users.js';
 
 const CLIENTS = Number(process.env.CLIENTS ?? 1_500);
 const USERS = Number(process.env.USERS ?? 10);
@@ -200,7 +200,7 @@ class Publisher {
     return {
       photo: {
         id: String(1_000_000 + n),
-        owner: { id: owner.id, username: owner.username },
+        owner: userRef(owner.id, owner.username),
         caption: `Evening light over the harbour, shot ${n} of the walk`,
         city: { slug: 'lisbon-pt', name: 'Lisbon', country: 'PT' },
         status: 'ready',
@@ -223,7 +223,7 @@ class Publisher {
     return {
       id: String(2_000_000 + n),
       type: 'like',
-      actor: { id: actor.id, username: actor.username },
+      actor: userRef(actor.id, actor.username),
       photo: { id: String(1_000_000 + n), thumb: `/media/p/${1_000_000 + n}/thumb.webp` },
       badge: null,
       reason: null,
@@ -379,8 +379,8 @@ interface RoundResult {
 }
 
 /** The instances' own heartbeats (src/ops/heartbeat.ts, every 5 s on `system`) in a time range. */
-async function heartbeats(redis: Redis, prefix: string, fromMs: number, toMs: number, zeroMs: number): Promise<Beat[]> {
-  const entries = await redis.xrange(`${prefix}rt:s:system`, String(fromMs), String(toMs));
+async function heartbeats(redis: RedisClient, prefix: string, fromMs: number, toMs: number, zeroMs: number): Promise<Beat[]> {
+  const entries = await redis.xrange(historyKey(prefix, 'system'), String(fromMs), String(toMs));
   const beats: Beat[] = [];
   for (const [id, fields] of entries) {
     if (fields[fields.indexOf('t') + 1] !== 'instance.stats') continue;
@@ -456,7 +456,7 @@ function startProbe(b: BenchCluster, zeroMs: () => number): { stop(): Promise<Re
   };
 }
 
-async function runRound(n: number, b: BenchCluster, procs: ClientProc[], users: User[], publisher: Publisher, redis: Redis): Promise<RoundResult> {
+async function runRound(n: number, b: BenchCluster, procs: ClientProc[], users: User[], publisher: Publisher, redis: RedisClient): Promise<RoundResult> {
   // Clients spread over the processes; tabs spread over the users.
   const all = Array.from({ length: CLIENTS }, (_, i) => ({ id: i, cookie: users[i % users.length]!.cookie, user: users[i % users.length]!.id }));
   const quiet = await waitForQuiet();
@@ -597,8 +597,7 @@ async function main(): Promise<void> {
     const b = await startBenchCluster({ web: 3, workers: 0, nodeFlags: PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [] });
     cleanups.push(() => b.stop());
     const redis = openRedis(SERVICES.redis, 'bench-kill-publisher');
-    const sub = openRedis(SERVICES.redis, 'bench-kill-publisher-sub');
-    const bus = await RedisBus.open(redis, sub, { prefix: b.redisPrefix, windowMs: REPLAY_WINDOW_MS, maxEvents: REPLAY_MAX_EVENTS });
+    const bus = await RedisBus.open(redis, { prefix: b.redisPrefix, windowMs: REPLAY_WINDOW_MS, maxEvents: REPLAY_MAX_EVENTS });
     cleanups.unshift(() => bus.close());
     const users = await Promise.all(Array.from({ length: USERS }, (_, i) => signUp(b.url, `tab_owner_${i}`)));
     const procs = Array.from({ length: CLIENT_PROCS }, () => new ClientProc(PROFILE ? `${profDir}/clients` : undefined));

@@ -14,6 +14,7 @@
 //   npm run bench:write-fanout   (ROUNDS, SMALL, LARGE, POLL_MS to change the sizes; CPU_PROF_DIR to profile)
 import { hash } from '@node-rs/argon2';
 import { Redis } from 'ioredis';
+import { historyKey } from '../src/adapters/redis/bus.js';
 import pg from 'pg';
 import { setTimeout as delay } from 'node:timers/promises';
 import { FANOUT_BATCH } from '../src/features/photos/photos.pipeline.js';
@@ -158,7 +159,7 @@ async function homeStreams(redis: Redis, prefix: string, author: Author | undefi
   let bytes = 0;
   let cursor = '0';
   do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}rt:s:home:*`, 'COUNT', 5_000);
+    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}{home:*}:s`, 'COUNT', 5_000);
     cursor = next;
     if (batch.length === 0) continue;
     const p = redis.pipeline();
@@ -174,7 +175,7 @@ async function homeStreams(redis: Redis, prefix: string, author: Author | undefi
     for (let id = BigInt(author.first); id <= BigInt(author.last); id++) ids.push(id);
     for (let i = 0; i < ids.length; i += 5_000) {
       const p = redis.pipeline();
-      for (const id of ids.slice(i, i + 5_000)) p.xrevrange(`${prefix}rt:s:home:${id}`, '+', '-', 'COUNT', 1);
+      for (const id of ids.slice(i, i + 5_000)) p.xrevrange(historyKey(prefix, `home:${id}`), '+', '-', 'COUNT', 1);
       for (const [k, [, v]] of (await p.exec())!.entries()) {
         const top = (v as [string, string[]][])[0];
         if (!top) continue;

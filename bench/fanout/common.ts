@@ -3,6 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Photo } from '../../src/shared/api.js';
 import type { Envelope } from '../../src/shared/realtime.js';
+import { userRef } from '../../test/helpers/users.js';
 
 /**
  * Diagnostics beside the benchmark's three: `strobe-direct` is Strobe with its clients on the
@@ -53,7 +54,7 @@ export function makePhoto(seq: number, city: CityRow, step: number, sentAt: numb
   const hex = (n: number) => (n * 2654435761 + 0x9e3779b9).toString(16).padStart(8, '0').slice(-8).repeat(8);
   return {
     id: String(1_000_000 + seq),
-    owner: { id: String(1 + (seq % 997)), username: `photographer_${seq % 997}` },
+    owner: userRef(String(1 + (seq % 997)), `photographer_${seq % 997}`),
     caption: `${CAPTION} ${seq} |${step}|${sentAt.toFixed(3)}`,
     city: { slug: city.slug, name: city.name, country: city.country },
     status: 'ready',
