@@ -22,6 +22,8 @@ export interface HubOptions {
   /** Bytes buffered in one socket's WebSocket before it counts as too slow. */
   maxBufferedBytes: number;
   onSlowClient?: (socket: AppSocket) => void;
+  /** A subscribe found the bus failing (Redis unreachable, or resubscribing after it came back). */
+  onBusFailure?: (socket: AppSocket, err: unknown) => void;
   /** Every event sent: to `sockets` receivers; `live` unless replayed or held during a subscribe. */
   onDelivered?: (env: Envelope, sockets: number, live: boolean) => void;
   /** Whether this user's events are hidden from everyone but themselves (suspended). Asked per event: keep it cheap. */
@@ -143,7 +145,12 @@ export class Hub {
       replay = await this.bus.replay(stream.busName, since);
     } catch (err) {
       this.unsubscribe(socket, stream.publicName);
-      throw err;
+      // An error answer would leave the client with a stream it believes failed for good. The bus
+      // is down or recovering (a Redis restart): the client reconnects and resumes, as after a lost
+      // instance, by which time the bus works again or the load balancer sends it elsewhere.
+      this.opts.onBusFailure?.(socket, err);
+      this.dropTransport(socket);
+      return false;
     }
     // The socket may have left, or re-subscribed, while we waited.
     if (entry.pending?.get(socket) !== buffer || !socket.connected) return false;

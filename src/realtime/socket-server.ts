@@ -36,7 +36,7 @@ export interface RealtimeDeps {
   dms: { send(viewer: Viewer, conversationId: unknown, input: { text: unknown; clientId: unknown }): Promise<{ message: DirectMessage }> };
   publicUrl: URL | undefined;
   log: FastifyBaseLogger;
-  hub: Omit<HubOptions, 'onSlowClient' | 'hiddenFromAll'>;
+  hub: Omit<HubOptions, 'onSlowClient' | 'onBusFailure' | 'hiddenFromAll'>;
   /** False while the instance is not ready (ops/readiness.ts): new connections go to another instance. */
   accepting?: () => boolean;
   /** Whose events a viewer must not see (features/blocks/visibility.ts). */
@@ -77,6 +77,7 @@ export function createRealtime(http: HttpServer, deps: RealtimeDeps): Realtime {
   const hub = new Hub(io, deps.bus, {
     ...deps.hub,
     onSlowClient: (s) => log.warn({ socket: s.id, user: s.data.viewer?.id }, 'cut off a slow realtime client'),
+    onBusFailure: (s, err) => log.warn({ err, socket: s.id }, 'a subscribe found the realtime bus failing; the client will reconnect and resume'),
     hiddenFromAll: (userId) => deps.visibility.isSuspended(userId),
   });
   const hiding = new SocketHiding(io, hub, (userId) => deps.visibility.blocksOf(userId));

@@ -10,6 +10,7 @@ import { ANNOUNCE_INTERVAL_MS } from '../../src/ports/presence.js';
 import type { ChatMessage, PublicUser } from '../../src/shared/api.js';
 import { compareOffsets, type Envelope, type SubscribeAck } from '../../src/shared/realtime.js';
 import { buildTestApp, cookieFrom, register, type TestApp } from '../helpers/app.js';
+import { ResumingClient } from '../helpers/resuming-client.js';
 import { connect, type TestSocket } from '../helpers/sockets.js';
 import { userRef } from '../helpers/users.js';
 
@@ -675,6 +676,31 @@ describe('presence', () => {
       assert.deepEqual(problems, []);
     },
   );
+
+  test('a subscribe that finds the bus failing is not refused: the connection drops, and the client resumes', async () => {
+    const bus = app.adapters.bus;
+    const replay = bus.replay.bind(bus);
+    let failures = 1;
+    // What ioredis says when a command meets a Redis that is restarting.
+    bus.replay = async (stream, since) => {
+      if (failures-- > 0) throw new Error("Stream isn't writeable and enableOfflineQueue options is false");
+      return replay(stream, since);
+    };
+    const client = new ResumingClient(app.url, ['latest']);
+    try {
+      await client.ready(10_000);
+      assert.equal(client.drops.length, 1, 'the failing subscribe dropped the connection once');
+      const acks = client.streams.get('latest')!.acks;
+      assert.deepEqual(
+        acks.map((a) => a.ok),
+        [true],
+        'no error answer: one subscribe answered, on the new connection',
+      );
+    } finally {
+      bus.replay = replay;
+      client.close();
+    }
+  });
 
   test(
     'with a slow bus, a subscribe followed at once by an unsubscribe is still answered',
