@@ -32,6 +32,10 @@ export async function serve(config: Config, roles: Roles = { web: true, worker: 
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, 'draining');
+    // Draining closes connections under work still pending on them (a presence leave, a publish);
+    // a rejection from one that nobody awaits is expected now, and must not turn a clean drain into
+    // a crash (exit 1). It is logged; a drain that really fails still exits 1 below.
+    process.on('unhandledRejection', (err) => app.log.warn({ err }, 'a rejection nobody handled, while draining'));
     const deadline = setTimeout(() => {
       app.log.error({ stage: strobe.drainStage }, `drain deadline passed while ${strobe.drainStage}, exiting`);
       process.exit(1);

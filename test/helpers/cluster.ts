@@ -108,7 +108,8 @@ export async function startCluster(
 ): Promise<TestCluster> {
   const started = isolatedCluster({ ...opts, purpose: 'test', nodeEnv: 'test', keepLines: 400 });
   // Registered before the start resolves, so a test that fails meanwhile still cleans up.
-  t.after(async () => (await started.catch(() => undefined))?.stop());
+  // Bounded: a stop that hangs must fail this file, not hold the whole run until CI gives up.
+  t.after(async () => (await started.catch(() => undefined))?.stop(), { timeout: 120_000 });
   const c = await started;
   return Object.assign(c.cluster, { logs: c.logs, redisPrefix: c.redisPrefix, databaseUrl: c.databaseUrl, amqpUrl: c.amqpUrl, dataDir: c.dataDir });
 }
