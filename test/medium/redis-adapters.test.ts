@@ -118,3 +118,25 @@ if (await servicesUp(['redis'])) {
     assert.deepEqual([r.recovered, r.events.length], [false, 0]);
   });
 }
+
+if (await servicesUp(['redis'])) {
+  test('Redis bus: a channel being subscribed for the first time does not make the bus unhealthy', async (t) => {
+    const bus = await RedisBus.open(openRedis(SERVICES.redis, 'test'), { prefix: `${prefix}health:`, windowMs: 60_000, maxEvents: 100 });
+    const admin = openRedis(SERVICES.redis, 'test');
+    await admin.connect();
+    t.after(async () => {
+      await admin.call('client', 'unpause').catch(() => {});
+      admin.disconnect();
+      await bus.close();
+    });
+    await bus.listen('home:41'); // the subscriber connection is up
+    await bus.health();
+    // Redis holds every command for a moment: the subscribe below stays in flight meanwhile, as
+    // thousands of them do on an instance that a failed one's clients all reach at once.
+    await admin.call('client', 'pause', '400', 'all');
+    const subscribing = bus.listen('home:42');
+    await bus.health(); // the ping waits out the pause; the channel in flight is not "lost"
+    await subscribing;
+    await bus.health();
+  });
+}

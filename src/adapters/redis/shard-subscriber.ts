@@ -73,11 +73,14 @@ export class ShardedSubscriber {
     if (conn?.status === 'ready') await conn.sunsubscribe(channel).catch(() => {});
   }
 
-  /** Throws unless every connection is up and every wanted channel is subscribed; pings each. */
+  /**
+   * Throws while channels are lost (a recovery is running) or a connection is down; pings each.
+   * A channel being subscribed for the first time is not lost: under a storm of new connections
+   * (every client of a failed instance arriving at once) some always are, and calling that down
+   * made the readiness watchdog drop every client of a healthy instance.
+   */
   async health(): Promise<void> {
     if (this.recovery) throw new Error('resubscribing after a lost shard');
-    const lost = [...this.wanted].filter((c) => !this.subscribed.has(c)).length;
-    if (lost) throw new Error(`${lost} channels not subscribed`);
     await Promise.all(
       [...this.connections].map(async ([key, conn]) => {
         if (conn.status !== 'ready') throw new Error(`subscriber connection to ${key} is ${conn.status}`);
