@@ -17,7 +17,6 @@
 //   npm run bench:fanout
 //   (ROUNDS, CLIENTS, CLIENT_PROCS, STEP_SECONDS, START_RATE, FACTOR, CONTENDERS, CLIENT_LIB, PROFILE_DIR;
 //    CONTENDERS may add the diagnostic `strobe-direct`: Strobe's clients on the instances' own ports)
-import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -34,14 +33,13 @@ import {
   type Contender,
   type ContenderRun,
   type Step,
-  type FromClients,
   histPercentile,
   makePhoto,
   now,
-  type ToClients,
 } from './fanout/common.js';
 import { median, round, writeResult } from './lib/results.js';
 import { cpuMeter, findPids } from './fanout/cpu.js';
+import { ClientPool } from './fanout/pool.js';
 import { startBalancer, type Balancer } from './fanout/haproxy.js';
 import { startBaseline, type Baseline } from './lib/spawn.js';
 import { startBenchCluster, withCleanup, type BenchCluster } from './lib/strobe.js';
@@ -79,80 +77,6 @@ const LABEL: Record<Contender, string> = {
 const rateAt = (k: number) => round(START_RATE * FACTOR ** k, 1);
 const indexOf = (rate: number) => Math.round(Math.log(rate / START_RATE) / Math.log(FACTOR));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The client processes, driven over IPC. */
-class ClientPool {
-  readonly procs: ChildProcess[] = [];
-  private readonly waiting = new Map<ChildProcess, (msg: FromClients) => void>();
-
-  constructor(n: number) {
-    for (let i = 0; i < n; i++) {
-      const child = fork(new URL('./fanout/clients.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-      child.on('message', (msg: FromClients) => {
-        const w = this.waiting.get(child);
-        this.waiting.delete(child);
-        w?.(msg);
-      });
-      this.procs.push(child);
-    }
-  }
-
-  private ask(child: ChildProcess, msg: ToClients, timeoutMs: number): Promise<FromClients> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`client process did not answer ${msg.cmd} within ${timeoutMs} ms`)), timeoutMs);
-      this.waiting.set(child, (m) => (clearTimeout(timer), resolve(m)));
-      child.send(msg);
-    });
-  }
-
-  async open(contender: Contender, urls: string[], cities: string[]): Promise<void> {
-    const answers = await Promise.all(
-      this.procs.map((child, p) => {
-        const ids = Array.from({ length: CLIENTS }, (_, i) => i).filter((i) => i % this.procs.length === p);
-        return this.ask(child, { cmd: 'open', contender, urls, ids, cities }, 120_000);
-      }),
-    );
-    this.check(answers, contender);
-  }
-
-  async ensure(contender: Contender): Promise<void> {
-    this.check(await Promise.all(this.procs.map((c) => this.ask(c, { cmd: 'ensure' }, 120_000))), contender);
-  }
-
-  private check(answers: FromClients[], contender: Contender): void {
-    const open = answers.reduce((a, m) => a + (m.type === 'opened' ? m.open : 0), 0);
-    if (open !== CLIENTS) {
-      const error = answers.map((m) => (m.type === 'opened' ? m.error : undefined)).find(Boolean);
-      throw new Error(`${LABEL[contender]}: only ${open} of ${CLIENTS} clients are connected and subscribed (${error ?? 'no error'})`);
-    }
-  }
-
-  async report(step: number): Promise<{ received: number; hist: Map<number, number> }> {
-    const answers = await Promise.all(this.procs.map((c) => this.ask(c, { cmd: 'report', step }, 30_000)));
-    const hist = new Map<number, number>();
-    let received = 0;
-    for (const m of answers) {
-      if (m.type !== 'report') continue;
-      received += m.received;
-      for (const [b, n] of m.hist) hist.set(b, (hist.get(b) ?? 0) + n);
-    }
-    return { received, hist };
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(
-      this.procs.map(
-        (c) =>
-          new Promise<void>((resolve) => {
-            if (c.exitCode !== null || c.signalCode !== null) return resolve();
-            c.once('exit', () => resolve());
-            if (c.connected) c.send({ cmd: 'close' } satisfies ToClients);
-            setTimeout(() => c.kill('SIGKILL'), 3_000).unref();
-          }),
-      ),
-    );
-  }
-}
 
 /** Sends one event (its `latest` and its city publish) for a contender. */
 type Publisher = (seq: number, step: number, city: CityRow) => void;
@@ -200,7 +124,7 @@ async function main(): Promise<void> {
       cleanups.push(() => Promise.all(baselines.ws!.map((b) => b.stop())).then(() => {}));
     }
 
-    const pool = new ClientPool(CLIENT_PROCS);
+    const pool = new ClientPool(CLIENT_PROCS, CLIENTS, (c) => LABEL[c]);
     cleanups.push(() => pool.close());
 
     // Publishers, one per contender, in this process.

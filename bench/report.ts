@@ -11,7 +11,7 @@ const OUT = new URL('../docs/benchmarks.md', import.meta.url).pathname;
 const SECTIONS = new URL('./sections/', import.meta.url).pathname;
 
 /** The numbering; results not listed here come after, by name. */
-const ORDER = ['fanout', 'memory', 'upload', 'resize', 'feed', 'write-fanout', 'kill', 'shards'];
+const ORDER = ['fanout', 'memory', 'upload', 'resize', 'feed', 'write-fanout', 'kill', 'idle', 'converse', 'shards'];
 
 type Section = (r: BenchResult) => string;
 

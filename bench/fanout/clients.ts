@@ -26,6 +26,17 @@ interface Client {
 let contender: Contender;
 let urls: string[] = [];
 let cities: string[] = [];
+/** Client id → its session cookie, for signed-in clients (benchmark 8). */
+let cookies = new Map<number, string>();
+
+/**
+ * What client `id` watches: an anonymous wall (`latest` and a city), or with a cookie what a
+ * signed-in page opens (`home`, `user`, `latest`), as Strobe streams or as the baseline's rooms.
+ */
+function watches(id: number, city: string, strobe: boolean): string[] {
+  if (!cookies.has(id)) return ['latest', `city:${city}`];
+  return strobe ? ['home', 'user', 'latest'] : ['latest', `home:${id}`, `user:${id}`];
+}
 const clients = new Map<number, Client>();
 const hists = new Map<number, Uint32Array>();
 
@@ -64,7 +75,8 @@ function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
 }
 
 async function openSocketIo(id: number, url: string, city: string, strobe: boolean): Promise<Client> {
-  const socket: Socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false, timeout: CONNECT_TIMEOUT_MS });
+  const cookie = cookies.get(id);
+  const socket: Socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false, timeout: CONNECT_TIMEOUT_MS, extraHeaders: cookie ? { cookie } : {} });
   const client: Client = { id, close: () => socket.close(), open: () => socket.connected };
   try {
     await withTimeout(
@@ -76,12 +88,12 @@ async function openSocketIo(id: number, url: string, city: string, strobe: boole
     );
     socket.on('event', record);
     if (strobe) {
-      for (const stream of ['latest', `city:${city}`]) {
+      for (const stream of watches(id, city, true)) {
         const ack = await withTimeout(socket.emitWithAck('subscribe', { stream }) as Promise<{ ok: boolean; error?: unknown }>, 'subscribe');
         if (!ack.ok) throw new Error(`subscribe ${stream}: ${JSON.stringify(ack)}`);
       }
     } else {
-      await withTimeout(socket.emitWithAck('join', ['latest', `city:${city}`]), 'join');
+      await withTimeout(socket.emitWithAck('join', watches(id, city, false)), 'join');
     }
     return client;
   } catch (err) {
@@ -123,7 +135,8 @@ async function openWs(id: number, url: string, city: string): Promise<Client> {
  * error). Events are timed from their text; acks and the rest are parsed.
  */
 async function openSocketIoLight(id: number, url: string, city: string, strobe: boolean): Promise<Client> {
-  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`, { perMessageDeflate: false });
+  const cookie = cookies.get(id);
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`, { perMessageDeflate: false, headers: cookie ? { cookie } : {} });
   const client: Client = { id, close: () => ws.terminate(), open: () => ws.readyState === WebSocket.OPEN };
   const acks = new Map<number, (args: unknown[]) => void>();
   let nextAck = 0;
@@ -159,12 +172,12 @@ async function openSocketIoLight(id: number, url: string, city: string, strobe: 
       'connect',
     );
     if (strobe) {
-      for (const stream of ['latest', `city:${city}`]) {
+      for (const stream of watches(id, city, true)) {
         const ack = (await withTimeout(emitWithAck('subscribe', { stream }), 'subscribe')) as { ok: boolean };
         if (!ack.ok) throw new Error(`subscribe ${stream}: ${JSON.stringify(ack)}`);
       }
     } else {
-      await withTimeout(emitWithAck('join', ['latest', `city:${city}`]), 'join');
+      await withTimeout(emitWithAck('join', watches(id, city, false)), 'join');
     }
     return client;
   } catch (err) {
@@ -210,6 +223,7 @@ process.on('message', (msg: ToClients) => {
       clients.clear();
       hists.clear();
       ({ contender, urls, cities } = msg);
+      cookies = new Map(msg.cookies?.map((c, i) => [msg.ids[i]!, c] as const).filter(([, c]) => c !== ''));
       const { failed, error } = await openAll(msg.ids);
       send({ type: 'opened', open: openCount(), failed, error });
     } else if (msg.cmd === 'ensure') {
@@ -222,6 +236,10 @@ process.on('message', (msg: ToClients) => {
       const h = hists.get(msg.step);
       const received = h ? h.reduce((a, b) => a + b, 0) : 0;
       send({ type: 'report', step: msg.step, received, hist: h ? sparse(h) : [], open: openCount() });
+    } else if (msg.cmd === 'disconnect') {
+      for (const c of clients.values()) c.close();
+      clients.clear();
+      send({ type: 'disconnected' });
     } else if (msg.cmd === 'close') {
       for (const c of clients.values()) c.close();
       clients.clear();

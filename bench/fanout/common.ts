@@ -113,11 +113,13 @@ export function histPercentile(h: Map<number, number>, total: number, p: number)
 
 // Parent ↔ client process messages.
 export type ToClients =
-  | { cmd: 'open'; contender: Contender; urls: string[]; ids: number[]; cities: string[] }
+  | { cmd: 'open'; contender: Contender; urls: string[]; ids: number[]; cities: string[]; cookies?: string[] }
   | { cmd: 'ensure' }
+  | { cmd: 'disconnect' }
   | { cmd: 'report'; step: number }
   | { cmd: 'close' };
 
 export type FromClients =
   | { type: 'opened'; open: number; failed: number; error?: string }
+  | { type: 'disconnected' }
   | { type: 'report'; step: number; received: number; hist: SparseHistogram; open: number };

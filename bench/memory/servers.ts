@@ -10,7 +10,7 @@ import { RedisSessionStore } from '../../src/adapters/redis/sessions.js';
 import type { SubscribeAck } from '../../src/shared/realtime.js';
 import { SERVICES } from '../../test/helpers/services.js';
 import { startBaseline } from '../lib/spawn.js';
-import { startBenchCluster } from '../lib/strobe.js';
+import { startBenchCluster, type BenchCluster } from '../lib/strobe.js';
 import { request } from './clients.js';
 import { Inspector } from './inspector.js';
 
@@ -23,6 +23,8 @@ export interface Server {
   cookie?: (i: number) => string | undefined;
   setUp: (socket: Socket, i: number) => Promise<void>;
   stop(): Promise<void>;
+  /** The server's last log lines, for an error message. */
+  logs?: () => string[];
 }
 
 /** One Strobe web instance, its users and their sessions seeded; clients go to its own port. */
@@ -33,37 +35,46 @@ export async function strobe(users: number): Promise<Server> {
     const web1 = bench.cluster.instances.get('web1')!;
     const inspectorUrl = web1.logs.map((l) => /Debugger listening on (ws:\/\/\S+)/.exec(l)?.[1]).find(Boolean);
     if (!inspectorUrl) throw new Error(`web1 printed no debugger URL:\n${web1.logs.join('\n')}`);
-    // Users straight in SQL (no argon2 per user), sessions through Strobe's own session code, so
-    // the handshake does what it does for a browser: cookie → HMAC → Redis → the user's row.
-    const db = new pg.Client({ connectionString: bench.databaseUrl });
-    await db.connect();
-    const ids = await db
-      .query<{ id: string }>(`insert into users (username, password_hash) select 'mem' || g, 'not-a-hash' from generate_series(1, $1::int) g returning id`, [users])
-      .then((r) => r.rows.map((row) => row.id))
-      .finally(() => db.end());
-    const redis = new Redis(SERVICES.redis);
-    const sessions = new Sessions({ store: new RedisSessionStore(redis, bench.redisPrefix), db: undefined as never, secret, ttlMs: 3_600_000, adminUsers: new Set() });
-    const sids: string[] = [];
-    try {
-      for (let i = 0; i < ids.length; i += 500) sids.push(...(await Promise.all(ids.slice(i, i + 500).map((id) => sessions.open(id)))));
-    } finally {
-      redis.disconnect();
-    }
+    const cookie = await seedSignedIn(bench, users, secret);
     return {
       url: `http://127.0.0.1:${web1.port}`,
       inspectorUrl,
-      cookie: (i) => `strobe_sid=${sids[i % sids.length]}`,
+      cookie,
       async setUp(socket) {
         const acks = await Promise.all(STREAMS.map((stream) => request<SubscribeAck>(socket, 'subscribe', { stream })));
         const bad = acks.find((a) => !a.ok);
         if (bad) throw new Error(`subscribe refused: ${JSON.stringify(bad)}`);
       },
       stop: bench.stop,
+      logs: () => bench.logs.slice(-30),
     };
   } catch (err) {
     await bench.stop();
     throw err;
   }
+}
+
+/**
+ * `users` users straight in SQL (no argon2 per user) and a session each, opened through Strobe's own
+ * session code, so a handshake does what it does for a browser: cookie → HMAC → Redis → the user's
+ * row. Returns client i's cookie (user i % users).
+ */
+export async function seedSignedIn(bench: BenchCluster, users: number, secret: string): Promise<(i: number) => string> {
+  const db = new pg.Client({ connectionString: bench.databaseUrl });
+  await db.connect();
+  const ids = await db
+    .query<{ id: string }>(`insert into users (username, password_hash) select 'mem' || g, 'not-a-hash' from generate_series(1, $1::int) g returning id`, [users])
+    .then((r) => r.rows.map((row) => row.id))
+    .finally(() => db.end());
+  const redis = new Redis(SERVICES.redis);
+  const sessions = new Sessions({ store: new RedisSessionStore(redis, bench.redisPrefix), db: undefined as never, secret, ttlMs: 3_600_000, adminUsers: new Set() });
+  const sids: string[] = [];
+  try {
+    for (let i = 0; i < ids.length; i += 500) sids.push(...(await Promise.all(ids.slice(i, i + 500).map((id) => sessions.open(id)))));
+  } finally {
+    redis.disconnect();
+  }
+  return (i) => `strobe_sid=${sids[i % sids.length]}`;
 }
 
 /** Bare Socket.IO 4: the baseline without REDIS_URL, so no adapter. */
