@@ -49,7 +49,7 @@ interface Viewer {
   photoId: string;
 }
 
-interface StepResult {
+export interface StepResult {
   rate: number;
   sent: number;
   refused: number;
@@ -61,6 +61,18 @@ interface StepResult {
   p99: number;
   /** Of the whole machine, 0–100 %. */
   busyPct: number;
+}
+
+export interface ConverseSummary {
+  rateAt70: number;
+  /** The per-user rate limits ended the ladder before the machine was that busy. */
+  capped: boolean;
+  p50: number;
+  p99: number;
+  busyPct: number;
+  deliveriesPerS: number;
+  missingPct: number;
+  refused: number;
 }
 
 async function seedPhotos(bench: BenchCluster): Promise<string[]> {
@@ -224,7 +236,7 @@ async function main(): Promise<void> {
     rounds.push(await runStep(rateAt70, STEP_SECONDS));
     await sleep(2_000);
   }
-  const summary = {
+  const summary: ConverseSummary = {
     rateAt70,
     capped,
     p50: median(rounds.map((r) => r.p50)),

@@ -47,7 +47,7 @@ const CITY: CityRow = { slug: 'lisbon-pt', name: 'Lisbon', country: 'PT' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const cleanups: (() => Promise<void>)[] = [];
 
-interface MemorySide {
+export interface MemorySide {
   clients: number;
   connectSeconds: number;
   before: MemoryUsage;
@@ -102,7 +102,7 @@ function rssKiB(pid: number): number {
   return Number(line?.split(/\s+/)[1] ?? NaN);
 }
 
-interface DeliveryStep {
+export interface DeliveryStep {
   rate: number;
   seconds: number;
   expected: number;
@@ -119,7 +119,26 @@ interface DeliveryStep {
 }
 
 /** Part 2: two instances, CLIENTS / 2 signed-in sockets each, events on `latest` at each rate. */
-async function delivery(pool: ClientPool): Promise<{ rssPerConnectionKiB: number; connectSeconds: number; steps: DeliveryStep[] }> {
+export interface DeliveryRun {
+  rssPerConnectionKiB: number;
+  connectSeconds: number;
+  steps: DeliveryStep[];
+}
+
+export interface IdleRound {
+  strobe: MemorySide;
+  socketio: MemorySide;
+  ratio: { heap: number; rss: number };
+}
+
+export interface IdleSummary {
+  strobe: { heapKiB: number; rssKiB: number };
+  socketio: { heapKiB: number; rssKiB: number };
+  ratio: { heap: number; rss: number };
+  delivery: { rssPerConnectionKiB: number; bestRate: number | null; bestDeliveriesPerS: number | null; p99AtBest: number | null; webCpuPerDeliveryUs: number | null };
+}
+
+async function delivery(pool: ClientPool): Promise<DeliveryRun> {
   const secret = randomBytes(32).toString('base64url');
   let bench: BenchCluster | undefined = await startBenchCluster({ web: 2, workers: 0, env: { SESSION_SECRET: secret } });
   const stop = async () => {
@@ -197,7 +216,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const pool = new ClientPool(CLIENT_PROCS, CLIENTS, (c) => (c.startsWith('strobe') ? 'Strobe' : 'bare Socket.IO'));
   cleanups.push(() => pool.close());
-  const rounds: { strobe: MemorySide; socketio: MemorySide; ratio: { heap: number; rss: number } }[] = [];
+  const rounds: IdleRound[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     console.log(`memory, round ${r + 1}/${ROUNDS}`);
     const sides: Record<string, MemorySide> = {};
@@ -217,7 +236,7 @@ async function main(): Promise<void> {
   const deliveryRun = await delivery(pool);
   const med = (f: (x: (typeof rounds)[number]) => number) => round(median(rounds.map(f)), 2);
   const best = deliveryRun.steps.filter((s) => s.ok).at(-1);
-  const summary = {
+  const summary: IdleSummary = {
     strobe: { heapKiB: med((x) => x.strobe.perConnection.heapKiB), rssKiB: med((x) => x.strobe.perConnection.rssKiB) },
     socketio: { heapKiB: med((x) => x.socketio.perConnection.heapKiB), rssKiB: med((x) => x.socketio.perConnection.rssKiB) },
     ratio: { heap: med((x) => x.ratio.heap), rss: med((x) => x.ratio.rss) },

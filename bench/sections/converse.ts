@@ -1,28 +1,6 @@
 // Report section for benchmark 9 (bench/converse.ts).
+import type { ConverseSummary as Summary, StepResult as Step } from '../converse.js';
 import type { BenchResult } from '../lib/results.js';
-
-interface Step {
-  rate: number;
-  sent: number;
-  refused: number;
-  expected: number;
-  received: number;
-  missingPct: number;
-  deliveriesPerS: number;
-  p50: number;
-  p99: number;
-  busyPct: number;
-}
-interface Summary {
-  rateAt70: number;
-  capped: boolean;
-  p50: number;
-  p99: number;
-  busyPct: number;
-  deliveriesPerS: number;
-  missingPct: number;
-  refused: number;
-}
 
 export default function converse(r: BenchResult): string {
   const s = r.summary as Summary;

@@ -1,35 +1,6 @@
 // Report section for benchmark 8 (bench/idle.ts).
+import type { DeliveryRun, IdleRound as Round, IdleSummary as Summary } from '../idle.js';
 import type { BenchResult } from '../lib/results.js';
-
-interface Side {
-  connectSeconds: number;
-  before: { heapUsed: number; rss: number };
-  after: { heapUsed: number; rss: number };
-  perConnection: { heapKiB: number; rssKiB: number };
-}
-interface Round {
-  strobe: Side;
-  socketio: Side;
-  ratio: { heap: number; rss: number };
-}
-interface Step {
-  rate: number;
-  expected: number;
-  received: number;
-  missingPct: number;
-  deliveredPerS: number;
-  p50: number;
-  p99: number;
-  cpu: Record<string, number>;
-  webCpuPerDeliveryUs: number;
-  ok: boolean;
-}
-interface Summary {
-  strobe: { heapKiB: number; rssKiB: number };
-  socketio: { heapKiB: number; rssKiB: number };
-  ratio: { heap: number; rss: number };
-  delivery: { rssPerConnectionKiB: number; bestRate: number | null; bestDeliveriesPerS: number | null; p99AtBest: number | null; webCpuPerDeliveryUs: number | null };
-}
 
 /** What the heap snapshots and the delivery figures show (bench/memory/profile.ts, 2,000 clients per side). */
 const DIAGNOSIS = [
@@ -43,7 +14,7 @@ const DIAGNOSIS = [
 export default function idle(r: BenchResult): string {
   const s = r.summary as Summary;
   const rounds = r.perRound as Round[];
-  const delivery = r.delivery as { rssPerConnectionKiB: number; connectSeconds: number; steps: Step[] };
+  const delivery = r.delivery as DeliveryRun;
   const targets = r.targets as { heapRatio: number; p99Ms: number; clients: number; rate: number };
   const n = (r.clients as number).toLocaleString('en');
   const mib = (b: number) => (b / 2 ** 20).toFixed(0);
