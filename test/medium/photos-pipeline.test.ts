@@ -136,6 +136,39 @@ test('fan-out to 10,000 followers writes every home timeline in batches and publ
   assert.equal(again, 10_001);
 });
 
+test('a fan-out killed after writing timelines but before their events went out publishes them on its re-run', async (t) => {
+  const w = await world(t);
+  const [owner] = await addUsers(w.db, 'author', 1);
+  await addUsers(w.db, 'reader', FANOUT_BATCH + 10); // two batches
+  await w.db.query(`insert into follows (follower_id, followee_id) select id, $1 from users where id <> $1`, [owner]);
+  const [photo] = await w.db.query<{ id: string }>(
+    `insert into photos (owner_id, status, width, height, thumb_key, display_key, placeholder)
+     values ($1, 'ready', 10, 10, $2, $2, 'x') returning id`,
+    [owner, blobKey('c'.repeat(64), 'webp')],
+  );
+  // The second batch's publish fails, as when the worker dies between the insert and the publish:
+  // its rows are written, its readers have not heard.
+  const publishMany = w.bus.publishMany.bind(w.bus);
+  let homeBatches = 0;
+  w.bus.publishMany = async (streams, type, data) => {
+    if (streams[0]?.startsWith('home:') && ++homeBatches === 2) throw new Error('killed');
+    return publishMany(streams, type, data);
+  };
+  await assert.rejects(fanout(w.deps, photo!.id), /killed/);
+  const rows = async () => (await w.db.query<{ n: number }>(`select count(*)::int as n from home_timeline where photo_id = $1`, [photo!.id]))[0]!.n;
+  assert.equal(await rows(), FANOUT_BATCH + 11, 'every timeline row was written');
+  const heard = () => new Set(w.published.filter((e) => e.stream.startsWith('home:')).map((e) => e.stream));
+  assert.equal(heard().size, FANOUT_BATCH + 1, 'the owner and the first batch heard');
+
+  await fanout(w.deps, photo!.id); // the job's redelivery
+  assert.equal(heard().size, FANOUT_BATCH + 11, 'every reader heard, the second batch on the re-run');
+  assert.equal(await rows(), FANOUT_BATCH + 11, 'no row twice');
+  const homes = w.published.filter((e) => e.stream.startsWith('home:')).length;
+  assert.equal(homes, FANOUT_BATCH + 11, 'the first batch did not hear it twice');
+  await fanout(w.deps, photo!.id); // once more, after a complete run: nothing new
+  assert.equal(w.published.filter((e) => e.stream.startsWith('home:')).length, homes);
+});
+
 test('a crash mid-resize is retried: the photo ends ready once and no feed holds it twice', async (t) => {
   let puts = 0;
   const w = await world(t, {

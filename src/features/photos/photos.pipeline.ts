@@ -138,27 +138,38 @@ async function fail(deps: PipelineDeps, photoId: string, reason: string): Promis
 
 /**
  * Publishes a ready photo on the public walls and writes it into its owner's and followers' home
- * timelines, a batch of followers per statement. Live events are published at least once (a re-run
- * after a crash may repeat the walls' event; clients merge by photo id); timeline rows exactly once.
- * A batch's live events are published while the next batch is written (one batch in flight), so
- * the database and Redis work side by side instead of in turn.
+ * timelines, a batch of followers per statement. Timeline rows are written exactly once; live
+ * events at least once: the walls' once `published_at` is set after them, the homes' up to the
+ * mark `home_published_through` (migration 016), moved after each batch's events went out. A re-run
+ * after a crash writes no row twice and publishes again to the readers past the mark, whose rows
+ * may be there already (written, then killed before their events went out); clients merge by photo
+ * id. A batch's live events are published while the next batch is written (one batch in flight),
+ * so the database and Redis work side by side instead of in turn.
  */
 export async function fanout(deps: PipelineDeps, photoId: string): Promise<void> {
   const photo = await loadPhoto(deps.db, photoId);
   if (!photo || photo.status !== 'ready') return; // deleted meanwhile
-  const [state] = await deps.db.query<{ published: boolean }>(`select published_at is not null as published from photos where id = $1`, [photoId]);
-  if (!state?.published) {
+  const [state] = await deps.db.query<{ published: boolean; through: string }>(
+    `select published_at is not null as published, home_published_through::text as through from photos where id = $1`,
+    [photoId],
+  );
+  if (!state) return;
+  if (!state.published) {
     const tagWalls = (await photoTagNames(deps.db, photoId)).map((tag) => `tag:${tag}`);
     const walls = ['latest', `profile:${photo.owner.username}`, ...(photo.city ? [`city:${photo.city.slug}`] : []), ...tagWalls];
     await deps.bus.publishMany(walls, 'photo.ready', { photo });
     await deps.db.query(`update photos set published_at = now() where id = $1`, [photoId]);
     await deps.social.countsChanged(photo.owner);
   }
-  // The owner's own home gets it with the first batch.
+  const through = BigInt(state.through);
+  const markThrough = (last: bigint) =>
+    deps.db.query(`update photos set home_published_through = greatest(home_published_through, $2::bigint) where id = $1`, [photoId, String(last)]);
+  // The owner's own home comes with the first batch; follower ids are positive, so 0 marks it done.
   let after = '0';
-  let publishing: Promise<void> = Promise.resolve();
+  let first = true;
+  let publishing: Promise<unknown> = Promise.resolve();
   for (;;) {
-    const [batch] = await deps.db.query<{ last: string | null; inserted: string[] }>(
+    const [batch] = await deps.db.query<{ last: string | null; readers: string[]; inserted: string[] }>(
       `with readers as (
          select follower_id as user_id from follows where followee_id = $1 and follower_id > $2::bigint
          order by follower_id limit $3),
@@ -166,15 +177,21 @@ export async function fanout(deps: PipelineDeps, photoId: string): Promise<void>
          insert into home_timeline (user_id, photo_id)
          select user_id, $4::bigint from readers union all select $1::bigint, $4::bigint where $2::bigint = 0
          on conflict do nothing returning user_id)
-       select (select max(user_id) from readers)::text as last, array(select user_id::text from added) as inserted`,
+       select (select max(user_id) from readers)::text as last,
+              array(select user_id::text from readers) as readers,
+              array(select user_id::text from added) as inserted`,
       [photo.owner.id, after, FANOUT_BATCH, photoId],
     );
-    const readers = batch!.inserted;
-    await publishing; // the previous batch's events: a failure stops the fan-out here, and the job is retried
-    if (readers.length > 0) {
-      publishing = deps.bus.publishMany(readers.map((u) => `home:${u}`), 'photo.ready', { photo });
-      publishing.catch(() => {}); // awaited above or below; this only keeps it from counting as unhandled meanwhile
-    }
+    const inserted = new Set(batch!.inserted);
+    const targets = batch!.readers.filter((u) => BigInt(u) > through || inserted.has(u));
+    if (first && (through < 0n || inserted.has(photo.owner.id))) targets.unshift(photo.owner.id);
+    const done = batch!.last === null ? 0n : BigInt(batch!.last);
+    await publishing; // the previous batch's events (and its mark): a failure stops the fan-out here, and the job is retried
+    publishing = (targets.length > 0 ? deps.bus.publishMany(targets.map((u) => `home:${u}`), 'photo.ready', { photo }) : Promise.resolve()).then(() =>
+      done > through ? markThrough(done) : undefined,
+    );
+    publishing.catch(() => {}); // awaited above or below; this only keeps it from counting as unhandled meanwhile
+    first = false;
     if (batch!.last === null) break;
     after = batch!.last;
   }

@@ -15,6 +15,7 @@ import ingest from './012-ingest.js';
 import events from './013-events.js';
 import published from './014-published.js';
 import blobPurgeGate from './015-blob-purge-gate.js';
+import homePublishedThrough from './016-home-published-through.js';
 
 export interface Migration {
   version: number;
@@ -40,4 +41,5 @@ export const migrations: readonly Migration[] = [
   { version: 13, name: 'events', sql: events },
   { version: 14, name: 'published', sql: published },
   { version: 15, name: 'blob-purge-gate', sql: blobPurgeGate },
+  { version: 16, name: 'home-published-through', sql: homePublishedThrough },
 ];
