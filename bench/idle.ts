@@ -11,7 +11,9 @@
 // `photo.ready` published on `latest` the way the fan-out worker does, at each rate of RATES events
 // per second: every socket gets that many events per second. Receivers time each event against
 // the publish time it carries. Per rate: delivery p50/p99, missing deliveries, CPU per delivery of
-// the web instances (from /proc), and RSS per connection of the web instances.
+// the web instances (from /proc), and RSS per connection of the web instances. Then the same on
+// the baseline: two bare Socket.IO processes with the redis adapter, the clients split between
+// them, a publisher socket emitting to the `latest` room (as benchmark 1's baseline does).
 //
 // The clients live in CLIENT_PROCS processes (bench/fanout/clients.ts, the light Socket.IO client
 // the fan-out benchmark uses), the same for both servers.
@@ -20,8 +22,11 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { RedisBus } from '../src/adapters/redis/bus.js';
-import { SERVICES } from '../test/helpers/services.js';
-import { histPercentile, makePhoto, now, type CityRow } from './fanout/common.js';
+import { deleteRedisKeys, SERVICES } from '../test/helpers/services.js';
+import { io } from 'socket.io-client';
+import type { Photo } from '../src/shared/api.js';
+import { baselineEnvelope, histPercentile, makePhoto, now, type CityRow, type Contender } from './fanout/common.js';
+import { startBaseline } from './lib/spawn.js';
 import { cpuMeter } from './fanout/cpu.js';
 import { ClientPool } from './fanout/pool.js';
 import { median, round, writeResult } from './lib/results.js';
@@ -138,29 +143,28 @@ export interface IdleSummary {
   delivery: { rssPerConnectionKiB: number; bestRate: number | null; bestDeliveriesPerS: number | null; p99AtBest: number | null; webCpuPerDeliveryUs: number | null };
 }
 
-async function delivery(pool: ClientPool): Promise<DeliveryRun> {
-  const secret = randomBytes(32).toString('base64url');
-  let bench: BenchCluster | undefined = await startBenchCluster({ web: 2, workers: 0, env: { SESSION_SECRET: secret } });
-  const stop = async () => {
-    await bench?.stop();
-    bench = undefined;
-  };
-  cleanups.push(stop);
-  const redis = new Redis(SERVICES.redis);
+/** Where part 2's clients go, what they are, and how an event is published to all of them. */
+interface DeliveryTarget {
+  label: string;
+  contender: Contender;
+  urls: string[];
+  cookie: (i: number) => string;
+  /** The server processes: their RSS and CPU are measured. */
+  pids: number[];
+  publish(photo: Photo, sentAt: number): Promise<void>;
+}
+
+/** Part 2 for one side: its clients connect, then `photo.ready` goes out at each rate in turn. */
+async function deliveryLadder(pool: ClientPool, target: DeliveryTarget): Promise<DeliveryRun> {
+  const { pids } = target;
   try {
-    const webs = ['web1', 'web2'].map((n) => bench!.cluster.instances.get(n)!);
-    const pids = webs.map((w) => w.child!.pid!);
-    const cookie = await seedSignedIn(bench, CLIENTS, secret);
     const rssBefore = pids.reduce((a, p) => a + rssKiB(p), 0);
     const t0 = Date.now();
-    await pool.open('strobe-direct', webs.map((w) => `http://127.0.0.1:${w.port}`), [CITY.slug], cookie, 300_000);
+    await pool.open(target.contender, target.urls, [CITY.slug], target.cookie, 300_000);
     const connectSeconds = round((Date.now() - t0) / 1000);
     await sleep(SETTLE_MS);
     const rssPerConnectionKiB = round((pids.reduce((a, p) => a + rssKiB(p), 0) - rssBefore) / CLIENTS, 2);
-    console.log(`  2 instances: ${CLIENTS} sockets in ${connectSeconds} s; RSS/conn ${rssPerConnectionKiB} KiB`);
-
-    // Published as the fan-out worker publishes: a RedisBus on the cluster's prefix.
-    const bus = await RedisBus.open(redis, { prefix: bench.redisPrefix, windowMs: 300_000, maxEvents: 1_000 });
+    console.log(`  ${target.label}: ${CLIENTS} sockets in ${connectSeconds} s; RSS/conn ${rssPerConnectionKiB} KiB`);
     const groups = { web: pids, clients: pool.procs.map((c) => c.pid!) };
     const steps: DeliveryStep[] = [];
     let seq = 0;
@@ -168,16 +172,15 @@ async function delivery(pool: ClientPool): Promise<DeliveryRun> {
       const step = k + 1;
       const n = Math.max(1, Math.round(rate * STEP_SECONDS));
       const meter = cpuMeter(groups);
-      const webTicks = cpuMeter({ web: pids });
       const start = now();
       for (let i = 0; i < n; i++) {
         const wait = start + (i * 1000) / rate - now();
         if (wait > 0.5) await sleep(wait);
-        await bus.publish('latest', 'photo.ready', { photo: makePhoto(++seq, CITY, step, now()) });
+        const sentAt = now();
+        await target.publish(makePhoto(++seq, CITY, step, sentAt), sentAt);
       }
       await sleep(2_000); // the last events reach the receivers
       const cpu = meter.stop();
-      const webPct = webTicks.stop().web!;
       const seconds = (now() - start) / 1000;
       const got = await pool.report(step);
       const expected = n * CLIENTS;
@@ -192,23 +195,81 @@ async function delivery(pool: ClientPool): Promise<DeliveryRun> {
         p50: histPercentile(got.hist, got.received, 50),
         p99,
         cpu,
-        webCpuPerDeliveryUs: round(((webPct / 100) * seconds * 1e6) / Math.max(1, got.received), 2),
+        webCpuPerDeliveryUs: round(((cpu.web! / 100) * seconds * 1e6) / Math.max(1, got.received), 2),
         ok: p99 <= P99_TARGET_MS && got.received === expected,
       };
       steps.push(s);
       console.log(
-        `  ${rate} ev/s to each socket: ${s.deliveredPerS} deliveries/s, p50 ${s.p50} ms, p99 ${s.p99} ms, missing ${s.missingPct} %, web CPU/delivery ${s.webCpuPerDeliveryUs} µs, CPU ${JSON.stringify(cpu)}${s.ok ? '' : '  <- over the target'}`,
+        `  ${target.label}, ${rate} ev/s to each socket: ${s.deliveredPerS} deliveries/s, p50 ${s.p50} ms, p99 ${s.p99} ms, missing ${s.missingPct} %, server CPU/delivery ${s.webCpuPerDeliveryUs} µs, CPU ${JSON.stringify(cpu)}${s.ok ? '' : '  <- over the target'}`,
       );
       if (!s.ok && (p99 > 10 * P99_TARGET_MS || s.missingPct > 5)) break; // far past it: the next rate would only queue
-      await pool.ensure('strobe-direct');
+      await pool.ensure(target.contender);
     }
-    await bus.close();
     return { rssPerConnectionKiB, connectSeconds, steps };
   } finally {
-    redis.disconnect();
     await pool.disconnectAll().catch(() => {});
+  }
+}
+
+/** Part 2 on Strobe: two web instances, events published as the fan-out worker publishes them. */
+async function strobeDelivery(pool: ClientPool): Promise<DeliveryRun> {
+  const secret = randomBytes(32).toString('base64url');
+  let bench: BenchCluster | undefined = await startBenchCluster({ web: 2, workers: 0, env: { SESSION_SECRET: secret } });
+  const stop = async () => {
+    await bench?.stop();
+    bench = undefined;
+  };
+  cleanups.push(stop);
+  const redis = new Redis(SERVICES.redis);
+  try {
+    const webs = ['web1', 'web2'].map((n) => bench!.cluster.instances.get(n)!);
+    const cookie = await seedSignedIn(bench, CLIENTS, secret);
+    const bus = await RedisBus.open(redis, { prefix: bench.redisPrefix, windowMs: 300_000, maxEvents: 1_000 });
+    return await deliveryLadder(pool, {
+      label: 'Strobe',
+      contender: 'strobe-direct',
+      urls: webs.map((w) => `http://127.0.0.1:${w.port}`),
+      cookie,
+      pids: webs.map((w) => w.child!.pid!),
+      publish: async (photo) => void (await bus.publish('latest', 'photo.ready', { photo })),
+    });
+  } finally {
+    redis.disconnect();
     await stop();
     cleanups.splice(cleanups.indexOf(stop), 1);
+    await portsReleased();
+  }
+}
+
+/** Part 2 on the baseline: two Socket.IO processes with the redis adapter, a publisher socket on the first. */
+async function socketioDelivery(pool: ClientPool): Promise<DeliveryRun> {
+  const prefix = `strobe-bench-idle:${randomBytes(4).toString('hex')}`;
+  const env = { REDIS_URL: SERVICES.redis, REDIS_PREFIX: prefix };
+  const servers = await Promise.all([startBaseline('socketio.ts', env), startBaseline('socketio.ts', env)]);
+  const stop = async () => {
+    await Promise.all(servers.map((b) => b.stop()));
+    await deleteRedisKeys(prefix);
+  };
+  cleanups.push(stop);
+  const publisher = io(servers[0]!.url, { transports: ['websocket'], forceNew: true, reconnection: false });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      publisher.once('connect', () => resolve());
+      publisher.once('connect_error', reject);
+    });
+    return await deliveryLadder(pool, {
+      label: 'bare Socket.IO + redis adapter',
+      contender: 'socketio',
+      urls: servers.map((b) => b.url),
+      cookie: (i) => `baseline=${i}`,
+      pids: servers.map((b) => b.child.pid!),
+      publish: async (photo, sentAt) => void publisher.emit('publish', { room: 'latest', data: baselineEnvelope('latest', photo, sentAt) }),
+    });
+  } finally {
+    publisher.close();
+    await stop();
+    cleanups.splice(cleanups.indexOf(stop), 1);
+    await portsReleased();
   }
 }
 
@@ -233,7 +294,8 @@ async function main(): Promise<void> {
     rounds.push({ strobe: s, socketio: b, ratio });
   }
   console.log('delivery');
-  const deliveryRun = await delivery(pool);
+  const deliveryRun = await strobeDelivery(pool);
+  const baselineDelivery = await socketioDelivery(pool);
   const med = (f: (x: (typeof rounds)[number]) => number) => round(median(rounds.map(f)), 2);
   const best = deliveryRun.steps.filter((s) => s.ok).at(-1);
   const summary: IdleSummary = {
@@ -262,6 +324,7 @@ async function main(): Promise<void> {
     stepSeconds: STEP_SECONDS,
     perRound: rounds,
     delivery: deliveryRun,
+    baselineDelivery,
     summary,
     targets: { heapRatio: 1.0, p99Ms: P99_TARGET_MS, clients: 20_000, rate: 10 },
     wallSeconds: Math.round((Date.now() - started) / 1000),

@@ -8,6 +8,7 @@ const DIAGNOSIS = [
   'Benchmark 2\'s 1.15× (5,000 clients, the real socket.io-client) was measured before issues 12–15 and has not been re-run since.',
   'Reaching 1.0× needs the per-user streams to cost less than a room does in bare Socket.IO, e.g. one bus channel per user carrying both `home` and `user`, and one hub entry for them: a change to the bus\'s stream naming, not done here.',
   '**Where the delivery time goes.** An event on `latest` is one room broadcast per instance: Socket.IO encodes it once and prepares the WebSocket frame once, then writes it to each of the 9,750 sockets in turn, one `write` per socket. Above the idle cost of 19,500 sockets (their pings, the health checks), the web CPU per delivery is 15–27 µs, and the last socket of an instance gets the event ~150 ms after the first: that loop is the p50 at every rate below saturation, and its tail (GC, the other instance on the same two cores) the p99.',
+  'Bare Socket.IO with the redis adapter, measured the same way in the same run, does the same: at 1 and 2 events/s Strobe\'s p99 is within 10 % of its (see the ratios above) and so is the server CPU per delivery, and both saturate at 5 events/s; only at 0.5 events/s does Strobe\'s idle work (health checks, presence heartbeats) show, per delivery. The miss is the single event loop\'s broadcast, not what Strobe adds to it.',
   'A p99 ≤ 100 ms for 10,000 sockets on one event loop needs ≤ 10 µs per socket write, or fewer sockets per event loop (more instances per host, which a 2-core host cannot show). At 5 events/s to every socket the host is saturated (the web instances and the receiving processes take all of its 200 %), and the hub cuts off the sockets that fall behind; their deliveries count as missing here because this harness\'s clients do not reconnect (real clients resume from the replay).',
 ].join('\n\n');
 
@@ -15,6 +16,7 @@ export default function idle(r: BenchResult): string {
   const s = r.summary as Summary;
   const rounds = r.perRound as Round[];
   const delivery = r.delivery as DeliveryRun;
+  const baseline = r.baselineDelivery as DeliveryRun | undefined;
   const targets = r.targets as { heapRatio: number; p99Ms: number; clients: number; rate: number };
   const n = (r.clients as number).toLocaleString('en');
   const mib = (b: number) => (b / 2 ** 20).toFixed(0);
@@ -42,18 +44,28 @@ export default function idle(r: BenchResult): string {
     `**Delivery.** Two Strobe web instances, ${fmt(Math.floor((r.clients as number) / 2))} signed-in sockets on each (their own ports: behind HAProxy the balancer would hold two descriptors per connection), connected in ${delivery.connectSeconds} s; RSS of the two instances grew by **${delivery.rssPerConnectionKiB} KiB per connection**.`,
     `\`photo.ready\` published on \`latest\` through a RedisBus on the cluster's prefix (as the fan-out worker does), so every socket receives each event; ${r.stepSeconds as number} s per rate. Latency is from the publish time stamped in the event to its arrival in the client process (same clock). CPU in % of one core per process group, from /proc.`,
     '',
-    '| events/s to each socket | deliveries/s | p50 | p99 | missing | web CPU per delivery | CPU: web | clients | |',
-    '|---|---|---|---|---|---|---|---|---|',
-    ...delivery.steps.map(
-      (x) =>
-        `| ${x.rate} | ${fmt(x.deliveredPerS)} | ${x.p50} ms | ${x.p99} ms | ${x.missingPct} % | ${x.webCpuPerDeliveryUs} µs | ${x.cpu.web} % | ${x.cpu.clients} % | ${x.ok ? 'within' : '**over**'} |`,
+    '| server | events/s to each socket | deliveries/s | p50 | p99 | missing | server CPU per delivery | CPU: servers | clients | |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...[...delivery.steps.map((x) => ['Strobe', x] as const), ...(baseline?.steps ?? []).map((x) => ['Socket.IO + redis adapter', x] as const)].map(
+      ([who, x]) =>
+        `| ${who} | ${x.rate} | ${fmt(x.deliveredPerS)} | ${x.p50} ms | ${x.p99} ms | ${x.missingPct} % | ${x.webCpuPerDeliveryUs} µs | ${x.cpu.web} % | ${x.cpu.clients} % | ${x.ok ? 'within' : '**over**'} |`,
     ),
+    ...(baseline
+      ? [
+          '',
+          `The baseline in the same run: two bare Socket.IO 4 processes with \`@socket.io/redis-adapter\` on the same Redis, the same ${n} clients split between them (each in \`latest\`, \`home:<i>\`, \`user:<i>\`), a publisher socket emitting to the \`latest\` room; its two processes' RSS grew by ${baseline.rssPerConnectionKiB} KiB per connection (Strobe: ${delivery.rssPerConnectionKiB} KiB).`,
+        ]
+      : []),
     '',
     '| target | figure | target | |',
     '|---|---|---|---|',
     `| heap per connection / bare Socket.IO | **${s.ratio.heap}×** | ≤ ${targets.heapRatio}× | ${s.ratio.heap <= targets.heapRatio ? 'met' : '**not met**'} |`,
     `| delivery p99 at ${targets.rate} events/s to every socket | ${atTarget ? `**${atTarget.p99} ms** (${atTarget.missingPct} % missing)` : 'not reached (the ladder stopped below it)'} | ≤ ${targets.p99Ms} ms | ${atTarget?.ok ? 'met' : '**not met**'} |`,
     `| highest rate within the target | ${s.delivery.bestRate === null ? 'none' : `${s.delivery.bestRate} events/s per socket = ${fmt(s.delivery.bestDeliveriesPerS!)} deliveries/s, p99 ${s.delivery.p99AtBest} ms, ${s.delivery.webCpuPerDeliveryUs} µs of web CPU per delivery`} | | |`,
+    ...delivery.steps
+      .map((x) => [x, baseline?.steps.find((b) => b.rate === x.rate)] as const)
+      .filter(([, b]) => b !== undefined)
+      .map(([x, b]) => `| p99 at ${x.rate} events/s: Strobe / Socket.IO + redis adapter (context) | ${x.p99} ms / ${b!.p99} ms = **${(x.p99 / b!.p99).toFixed(2)}×**; server CPU per delivery ${(x.webCpuPerDeliveryUs / b!.webCpuPerDeliveryUs).toFixed(2)}× | | |`),
     '',
     DIAGNOSIS,
   ].join('\n');
