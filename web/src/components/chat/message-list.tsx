@@ -1,7 +1,8 @@
-import { useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useMemo } from 'preact/hooks';
 import type { ChatMessage, PublicUser } from '../../../../src/shared/api.js';
 import type { PendingMessage } from '../../chat/outbox.js';
 import { buildTimeline, type Notice, type TimelineItem } from '../../chat/timeline.js';
+import { useStickToBottom } from '../../lib/stick-to-bottom.js';
 import { MessageItem, NoticeItem, PendingItem } from './message-item.js';
 
 interface Props {
@@ -15,45 +16,18 @@ interface Props {
   self: PublicUser;
 }
 
-const NEAR_BOTTOM_PX = 80;
 const GROUP_WINDOW_MS = 5 * 60_000;
 
 export function MessageList(props: Props) {
   const { pending, self } = props;
   const timeline = useMemo(() => buildTimeline(props.messages, props.notices), [props.messages, props.notices]);
-  const scroller = useRef<HTMLDivElement>(null);
-  const atBottom = useRef(true);
-  const seen = useRef({ first: '', last: '', height: 0 });
-  const [unseen, setUnseen] = useState(false);
-
   const lastPending = pending[pending.length - 1];
   const lastItem = timeline[timeline.length - 1];
   const first = timeline[0] ? itemKey(timeline[0]) : '';
   const last = lastPending ? `p:${lastPending.clientId}` : lastItem ? itemKey(lastItem) : '';
   const lastIsMine = !!lastPending || (lastItem?.kind === 'message' && lastItem.message.user.id === self.id);
 
-  // Stick to the bottom for new messages (unless the reader scrolled up), and keep the reader's
-  // place when older history is added above.
-  useLayoutEffect(() => {
-    const el = scroller.current;
-    if (!el) return;
-    const before = seen.current;
-    if (last !== before.last) {
-      if (!before.last || atBottom.current || lastIsMine) scrollToBottom(el);
-      else setUnseen(true);
-    } else if (first !== before.first && before.height) {
-      el.scrollTop += el.scrollHeight - before.height;
-    }
-    seen.current = { first, last, height: el.scrollHeight };
-  });
-
-  const onScroll = () => {
-    const el = scroller.current;
-    if (!el) return;
-    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
-    if (atBottom.current) setUnseen(false);
-    seen.current.height = el.scrollHeight;
-  };
+  const { scroller, onScroll, unseen, toBottom } = useStickToBottom(first, last, lastIsMine);
 
   return (
     <div class="messages" ref={scroller} onScroll={onScroll} data-testid="message-list">
@@ -86,7 +60,7 @@ export function MessageList(props: Props) {
         <button
           type="button"
           class="messages__jump btn btn--small"
-          onClick={() => scroller.current && scrollToBottom(scroller.current)}
+          onClick={toBottom}
         >
           New messages ↓
         </button>
@@ -108,8 +82,4 @@ function continues(prev: TimelineItem | undefined, item: TimelineItem & { kind: 
     prev.message.user.id === item.message.user.id &&
     item.at - prev.at < GROUP_WINDOW_MS
   );
-}
-
-function scrollToBottom(el: HTMLElement): void {
-  el.scrollTop = el.scrollHeight;
 }

@@ -1,12 +1,12 @@
 // A thread's messages, oldest at the top: "load older" above, pending sends below, and "Seen" under
 // the viewer's last message once the other member's marker reaches it. Text goes through JSX text
 // nodes only, never innerHTML.
-import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { PublicUser } from '../../../../src/shared/api.js';
 import type { DirectMessage } from '../../../../src/shared/community.js';
 import { compareIds } from '../../dms/dms-api.js';
 import { discardDm, retryDm, type PendingDm } from '../../dms/dm-outbox.js';
 import { useFreshUser } from '../../lib/profiles.js';
+import { useStickToBottom } from '../../lib/stick-to-bottom.js';
 import { Avatar } from '../avatar.js';
 
 interface Props {
@@ -21,18 +21,12 @@ interface Props {
   readUpTo: string | null;
 }
 
-const NEAR_BOTTOM_PX = 80;
 const GROUP_WINDOW_MS = 5 * 60_000;
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 export function DmMessages(props: Props) {
   const { messages, pending, self, readUpTo } = props;
-  const scroller = useRef<HTMLDivElement>(null);
-  const atBottom = useRef(true);
-  const seen = useRef({ first: '', last: '', height: 0 });
-  const [unseen, setUnseen] = useState(false);
-
   const first = messages[0]?.id ?? '';
   const lastPending = pending[pending.length - 1];
   const lastMessage = messages[messages.length - 1];
@@ -47,28 +41,7 @@ export function DmMessages(props: Props) {
   }
   const seenId = mineLast && readUpTo && compareIds(readUpTo, mineLast) >= 0 ? mineLast : null;
 
-  // Stick to the bottom for new messages (unless the reader scrolled up); keep the reader's place
-  // when older ones are added above.
-  useLayoutEffect(() => {
-    const el = scroller.current;
-    if (!el) return;
-    const before = seen.current;
-    if (last !== before.last) {
-      if (!before.last || atBottom.current || lastIsMine) el.scrollTop = el.scrollHeight;
-      else setUnseen(true);
-    } else if (first !== before.first && before.height) {
-      el.scrollTop += el.scrollHeight - before.height;
-    }
-    seen.current = { first, last, height: el.scrollHeight };
-  });
-
-  const onScroll = () => {
-    const el = scroller.current;
-    if (!el) return;
-    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
-    if (atBottom.current) setUnseen(false);
-    seen.current.height = el.scrollHeight;
-  };
+  const { scroller, onScroll, unseen, toBottom } = useStickToBottom(first, last, lastIsMine);
 
   return (
     <div class="messages" ref={scroller} onScroll={onScroll} data-testid="dm-messages">
@@ -95,9 +68,7 @@ export function DmMessages(props: Props) {
         <button
           type="button"
           class="messages__jump btn btn--small"
-          onClick={() => {
-            if (scroller.current) scroller.current.scrollTop = scroller.current.scrollHeight;
-          }}
+          onClick={toBottom}
         >
           New messages ↓
         </button>
