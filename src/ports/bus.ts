@@ -22,10 +22,20 @@ export interface PublishOptions {
   volatile?: boolean;
 }
 
+export interface PublishManyOptions {
+  /**
+   * Names the event across re-runs of the job that publishes it (a fan-out retried after a crash):
+   * a stream that got an event with this key within the replay window does not get it again. The
+   * check and the publish are one atomic step, so a job killed between publishing and recording
+   * that it did still delivers each stream's event once.
+   */
+  dedupeKey?: string;
+}
+
 export interface RealtimeBus {
   publish<T extends EventType>(stream: string, type: T, data: EventData[T], opts?: PublishOptions): Promise<Envelope<T>>;
   /** The same event on many streams (a fan-out), in as few round trips as the backend allows. */
-  publishMany<T extends EventType>(streams: readonly string[], type: T, data: EventData[T]): Promise<void>;
+  publishMany<T extends EventType>(streams: readonly string[], type: T, data: EventData[T], opts?: PublishManyOptions): Promise<void>;
   /** Starts delivering the stream's events to the handler; resolves once delivery is guaranteed. */
   listen(stream: string): Promise<void>;
   unlisten(stream: string): Promise<void>;

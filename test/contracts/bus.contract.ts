@@ -74,6 +74,33 @@ export function busContract(
       }
     });
 
+    test('publishMany with a dedupe key gives each stream that event once, however often it is re-run', async (t) => {
+      const bus = await create(defaults);
+      t.after(() => bus.close());
+      const streams = Array.from({ length: 6 }, uniq);
+      const starts = await Promise.all(streams.map((s) => bus.publish(s, 'chat.message', msg(0))));
+      const got = collector(bus);
+      for (const s of streams) await bus.listen(s);
+      // A fan-out killed after its first batch, then run again over every stream, twice.
+      await bus.publishMany(streams.slice(0, 2), 'chat.message', msg(1), { dedupeKey: 'k1' });
+      await bus.publishMany(streams, 'chat.message', msg(1), { dedupeKey: 'k1' });
+      await bus.publishMany(streams, 'chat.message', msg(1), { dedupeKey: 'k1' });
+      // Another key is another event.
+      await bus.publishMany(streams.slice(0, 1), 'chat.message', msg(2), { dedupeKey: 'k2' });
+      await got.until(7);
+      await sleep(100); // a duplicate would arrive now
+      assert.deepEqual(
+        got.seen.map((e) => [e.stream, (e.data as { id: string }).id]).sort(),
+        [...streams.map((s) => [s, '1']), [streams[0], '2']].sort(),
+        'live: once per stream and key',
+      );
+      for (const [i, start] of starts.entries()) {
+        const r = await bus.replay(start.stream, start.offset);
+        assert.equal(r.recovered, true);
+        assert.deepEqual(r.events.map((e) => (e.data as { id: string }).id), i === 0 ? ['1', '2'] : ['1'], `replay of ${start.stream}`);
+      }
+    });
+
     test('delivers to listeners in publish order, and stops after unlisten', async (t) => {
       const bus = await create(defaults);
       t.after(() => bus.close());

@@ -57,14 +57,10 @@ async function readyExactlyOnce(cluster: TestCluster, ids: string[], who: Awaite
   for (const s of [who.home, who.latest]) {
     await s.waitFor((events) => new Set(events.filter((e) => e.type === 'photo.ready').map((e) => (e.data as { photo: Photo }).photo.id)).size >= ids.length, 15_000);
   }
-  await delay(1_000); // a stray event would come now
+  await delay(1_000); // a duplicate would come now
   for (const [name, s] of [['home', who.home], ['latest', who.latest]] as const) {
-    // Live events are at least once (photos.pipeline.ts `fanout`): a fan-out the kill cut between
-    // publishing a batch and recording it publishes that batch again, and clients merge by photo
-    // id. Every photo arrives, no other; the timelines below hold each exactly once.
     const got = eventsOf(s, 'photo.ready').map((e) => e.data.photo.id);
-    assert.deepEqual([...new Set(got)].sort(), [...ids].sort(), `${name}: photo.ready for every photo, and for no other`);
-    for (const id of ids) assert.ok(got.filter((g) => g === id).length <= 2, `${name}: photo ${id} at most once again, after its interrupted fan-out: ${JSON.stringify(got)}`);
+    assert.deepEqual([...got].sort(), [...ids].sort(), `${name}: photo.ready once per photo`);
   }
   const home = (await allPages(cluster.url, '/api/feeds/home', { cookie: who.follower.cookie })).items.map((p) => p.id);
   assert.deepEqual([...home].sort(), [...ids].sort(), 'the home timeline holds each photo once');

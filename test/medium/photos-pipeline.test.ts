@@ -150,9 +150,9 @@ test('a fan-out killed after writing timelines but before their events went out 
   // its rows are written, its readers have not heard.
   const publishMany = w.bus.publishMany.bind(w.bus);
   let homeBatches = 0;
-  w.bus.publishMany = async (streams, type, data) => {
+  w.bus.publishMany = async (streams, type, data, opts) => {
     if (streams[0]?.startsWith('home:') && ++homeBatches === 2) throw new Error('killed');
-    return publishMany(streams, type, data);
+    return publishMany(streams, type, data, opts);
   };
   await assert.rejects(fanout(w.deps, photo!.id), /killed/);
   const rows = async () => (await w.db.query<{ n: number }>(`select count(*)::int as n from home_timeline where photo_id = $1`, [photo!.id]))[0]!.n;
@@ -167,6 +167,39 @@ test('a fan-out killed after writing timelines but before their events went out 
   assert.equal(homes, FANOUT_BATCH + 11, 'the first batch did not hear it twice');
   await fanout(w.deps, photo!.id); // once more, after a complete run: nothing new
   assert.equal(w.published.filter((e) => e.stream.startsWith('home:')).length, homes);
+});
+
+test('a fan-out killed after its events went out but before it recorded so publishes nothing twice on its re-run', async (t) => {
+  const w = await world(t);
+  const [owner] = await addUsers(w.db, 'poster', 1);
+  await addUsers(w.db, 'viewer', FANOUT_BATCH + 10); // two batches
+  await w.db.query(`insert into follows (follower_id, followee_id) select id, $1 from users where id <> $1`, [owner]);
+  const [photo] = await w.db.query<{ id: string }>(
+    `insert into photos (owner_id, status, width, height, thumb_key, display_key, placeholder)
+     values ($1, 'ready', 10, 10, $2, $2, 'x') returning id`,
+    [owner, blobKey('d'.repeat(64), 'webp')],
+  );
+  // Every progress record fails once, as when the worker dies right after a publish: the walls'
+  // (published_at) on the first run, the homes' mark on the second.
+  const query = w.db.query.bind(w.db);
+  const failed = new Set<string>();
+  w.db.query = (async (sql: string, params?: unknown[]) => {
+    for (const mark of ['set published_at', 'set home_published_through']) {
+      if (sql.includes(mark) && !failed.has(mark)) {
+        failed.add(mark);
+        throw new Error('killed');
+      }
+    }
+    return query(sql, params);
+  }) as typeof w.db.query;
+  await assert.rejects(fanout(w.deps, photo!.id), /killed/);
+  await assert.rejects(fanout(w.deps, photo!.id), /killed/);
+  await fanout(w.deps, photo!.id);
+  await fanout(w.deps, photo!.id); // and once more after a complete run
+  const ready = w.published.filter((e) => e.type === 'photo.ready').map((e) => e.stream);
+  assert.equal(ready.length, new Set(ready).size, 'no stream heard the photo twice');
+  assert.equal(ready.filter((s) => s.startsWith('home:')).length, FANOUT_BATCH + 11, 'every reader and the owner heard it');
+  assert.deepEqual(ready.filter((s) => !s.startsWith('home:')).sort(), ['latest', 'profile:poster1']);
 });
 
 test('a crash mid-resize is retried: the photo ends ready once and no feed holds it twice', async (t) => {

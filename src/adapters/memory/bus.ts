@@ -1,7 +1,7 @@
 // Embedded realtime bus: one process, so "publish" is "append to the stream's history and hand it to
 // the hub". History is bounded by a time window and a count per stream; what falls off raises the
 // stream's floor, below which a resume is refused rather than served partially.
-import type { PublishOptions, Replay, RealtimeBus } from '../../ports/bus.js';
+import type { PublishManyOptions, PublishOptions, Replay, RealtimeBus } from '../../ports/bus.js';
 import type { Envelope, EventData, EventType } from '../../shared/realtime.js';
 import { compareOffsets, maxOffset, OffsetClock } from '../../realtime/offsets.js';
 
@@ -10,6 +10,8 @@ interface StreamLog {
   /** Every event at or below this offset may be gone. */
   floor: string;
   head: string | undefined;
+  /** Dedupe keys of the events published with one (publishMany), and when: kept for the window. */
+  deduped: Map<string, number>;
 }
 
 export interface MemoryBusOptions {
@@ -53,8 +55,17 @@ export class MemoryBus implements RealtimeBus {
     return env;
   }
 
-  async publishMany<T extends EventType>(streams: readonly string[], type: T, data: EventData[T]): Promise<void> {
-    for (const stream of streams) await this.publish(stream, type, data);
+  async publishMany<T extends EventType>(streams: readonly string[], type: T, data: EventData[T], opts: PublishManyOptions = {}): Promise<void> {
+    const key = opts.dedupeKey;
+    for (const stream of new Set(streams)) {
+      if (key !== undefined) {
+        const log = this.log(stream);
+        this.trim(log);
+        if (log.deduped.has(key)) continue;
+        log.deduped.set(key, this.now());
+      }
+      await this.publish(stream, type, data);
+    }
   }
 
   async listen(stream: string): Promise<void> {
@@ -91,7 +102,7 @@ export class MemoryBus implements RealtimeBus {
   private log(stream: string): StreamLog {
     let log = this.logs.get(stream);
     if (!log) {
-      log = { events: [], floor: maxOffset(this.epoch, this.forgotten), head: undefined };
+      log = { events: [], floor: maxOffset(this.epoch, this.forgotten), head: undefined, deduped: new Map() };
       this.logs.set(stream, log);
     }
     return log;
@@ -99,6 +110,11 @@ export class MemoryBus implements RealtimeBus {
 
   private trim(log: StreamLog): void {
     const oldest = this.now() - this.opts.windowMs;
+    // In insertion order, so oldest first.
+    for (const [key, at] of log.deduped) {
+      if (at >= oldest) break;
+      log.deduped.delete(key);
+    }
     let drop = 0;
     while (
       drop < log.events.length &&
@@ -115,7 +131,7 @@ export class MemoryBus implements RealtimeBus {
   private sweep(): void {
     for (const [stream, log] of this.logs) {
       this.trim(log);
-      if (log.events.length > 0 || this.listening.has(stream)) continue;
+      if (log.events.length > 0 || log.deduped.size > 0 || this.listening.has(stream)) continue;
       if (log.head) this.forgotten = maxOffset(this.forgotten, log.head);
       this.logs.delete(stream);
     }

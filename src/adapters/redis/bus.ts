@@ -16,7 +16,7 @@
 // twice the window, so no offset it could judge can still be accepted (see REPLAY).
 import { Cluster } from 'ioredis';
 import calculateSlot from 'cluster-key-slot';
-import type { PublishOptions, Replay, RealtimeBus } from '../../ports/bus.js';
+import type { PublishManyOptions, PublishOptions, Replay, RealtimeBus } from '../../ports/bus.js';
 import type { Envelope, EventData, EventType } from '../../shared/realtime.js';
 import { ready, refreshSlots, type RedisClient } from './connection.js';
 import { ShardedSubscriber } from './shard-subscriber.js';
@@ -143,8 +143,8 @@ return id
 
 // A fan-out's publish, for a chunk of streams served by one master (in a cluster their slots
 // differ: allow-cross-slot-keys lets one script reach them all on that master). KEYS: the first
-// stream (it routes the call). ARGV: type, data (JSON), maxEvents, windowMs, epoch ttl, then for
-// each stream its key, its slot's epoch, its channel and its name.
+// stream (it routes the call). ARGV: type, data (JSON), maxEvents, windowMs, epoch ttl, dedupe key
+// ('' for none), then for each stream its key, its slot's epoch, its channel and its name.
 //
 // A stream gets the event only if it has a history (its key exists) or a listener (an instance
 // subscribed to its channel): a home stream of a follower who is not online, and was not for
@@ -155,9 +155,15 @@ return id
 // Before writing anything it checks that this node serves every key: after a failover or a slot
 // migration the caller's map may be stale, and the chunk must then fail whole (NOTLOCAL) and be
 // sent again by the new map, never half-applied.
+//
+// With a dedupe key, a stream whose dedupe set (`<prefix>{<stream>}:k`, beside its history `…:s`,
+// so in its slot) holds that key skips the event: the re-run of a fan-out killed after this script
+// and before its caller recorded the progress publishes nothing twice. The set keeps the keys of
+// the window, like the history.
 const PUBLISH_MANY = `#!lua flags=allow-cross-slot-keys
 ${COMMON}
-local base = 5
+local base = 6
+local dedupe = ARGV[6]
 local count = (#ARGV - base) / 4
 local exists = {}
 for i = 0, count - 1 do
@@ -172,12 +178,19 @@ local n = 0
 for i = 0, count - 1 do
   local key = ARGV[base + 1 + 4 * i]
   local channel = ARGV[base + 3 + 4 * i]
-  if exists[i] == 1 or redis.call('PUBSUB', 'SHARDNUMSUB', channel)[2] > 0 then
+  local seen = string.sub(key, 1, -2) .. 'k'
+  if (exists[i] == 1 or redis.call('PUBSUB', 'SHARDNUMSUB', channel)[2] > 0)
+    and (dedupe == '' or not redis.call('ZSCORE', seen, dedupe)) then
     epoch(ARGV[base + 2 + 4 * i], ARGV[5])
     local id = redis.call('XADD', key, 'MAXLEN', '=', ARGV[3], '*', 't', ARGV[1], 'd', ARGV[2])
     local ms = split(id)
     redis.call('XTRIM', key, 'MINID', '=', tostring(ms - tonumber(ARGV[4])))
     redis.call('PEXPIRE', key, 2 * tonumber(ARGV[4]))
+    if dedupe ~= '' then
+      redis.call('ZADD', seen, ms, dedupe)
+      redis.call('ZREMRANGEBYSCORE', seen, '-inf', '(' .. tostring(ms - tonumber(ARGV[4])))
+      redis.call('PEXPIRE', seen, 2 * tonumber(ARGV[4]))
+    end
     redis.call('SPUBLISH', channel, '{"stream":' .. cjson.encode(ARGV[base + 4 + 4 * i]) .. ',"offset":"' .. id .. '","type":"' .. ARGV[1] .. '","data":' .. ARGV[2] .. ',"ts":' .. ms .. '}')
     n = n + 1
   end
@@ -298,8 +311,9 @@ export class RedisBus implements RealtimeBus {
     return { stream, offset, type, data, ts: Number(offset.slice(0, offset.indexOf('-'))) };
   }
 
-  async publishMany<T extends EventType>(streams: readonly string[], type: T, data: EventData[T]): Promise<void> {
+  async publishMany<T extends EventType>(streams: readonly string[], type: T, data: EventData[T], opts: PublishManyOptions = {}): Promise<void> {
     const json = JSON.stringify(data);
+    const dedupe = opts.dedupeKey ?? '';
     let pending = [...new Set(streams)];
     // A chunk refused because a slot moved is sent again, regrouped by the refreshed map.
     for (let attempt = 0; pending.length > 0; attempt++) {
@@ -310,7 +324,7 @@ export class RedisBus implements RealtimeBus {
         await Promise.all(
           chunks.slice(i, i + MANY_PARALLEL).map(async (chunk) => {
             try {
-              await this.publishChunk(chunk, type, json);
+              await this.publishChunk(chunk, type, json, dedupe);
             } catch (err) {
               if (String((err as Error).message).startsWith('NOTLOCAL') && attempt < 5) refused.push(...chunk);
               else failure ??= err;
@@ -324,10 +338,10 @@ export class RedisBus implements RealtimeBus {
     }
   }
 
-  private publishChunk(chunk: readonly string[], type: string, json: string): Promise<unknown> {
+  private publishChunk(chunk: readonly string[], type: string, json: string, dedupe: string): Promise<unknown> {
     const { prefix, windowMs, maxEvents } = this.opts;
     const perStream = chunk.flatMap((stream) => [historyKey(prefix, stream), epochKey(prefix, stream), channelOf(prefix, stream), stream]);
-    return this.scripts.strobePublishMany(historyKey(prefix, chunk[0]!), type, json, maxEvents, windowMs, this.epochTtlMs, ...perStream);
+    return this.scripts.strobePublishMany(historyKey(prefix, chunk[0]!), type, json, maxEvents, windowMs, this.epochTtlMs, dedupe, ...perStream);
   }
 
   /** Streams grouped by the master serving them (one group on a single Redis), in chunks. */

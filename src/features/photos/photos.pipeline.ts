@@ -138,13 +138,14 @@ async function fail(deps: PipelineDeps, photoId: string, reason: string): Promis
 
 /**
  * Publishes a ready photo on the public walls and writes it into its owner's and followers' home
- * timelines, a batch of followers per statement. Timeline rows are written exactly once; live
- * events at least once: the walls' once `published_at` is set after them, the homes' up to the
- * mark `home_published_through` (migration 016), moved after each batch's events went out. A re-run
- * after a crash writes no row twice and publishes again to the readers past the mark, whose rows
- * may be there already (written, then killed before their events went out); clients merge by photo
- * id. A batch's live events are published while the next batch is written (one batch in flight),
- * so the database and Redis work side by side instead of in turn.
+ * timelines, a batch of followers per statement. Timeline rows and live events are each delivered
+ * once. Progress is recorded after the events went out: the walls' by `published_at`, the homes'
+ * by the mark `home_published_through` (migration 016), moved after each batch. A re-run after a
+ * crash writes no row twice and publishes again to the readers past the mark, whose rows may be
+ * there already (written, then killed before their events went out); the bus's dedupe key skips
+ * the streams that got the event before the kill (within the replay window; past it, clients merge
+ * by photo id). A batch's live events are published while the next batch is written (one batch in
+ * flight), so the database and Redis work side by side instead of in turn.
  */
 export async function fanout(deps: PipelineDeps, photoId: string): Promise<void> {
   const photo = await loadPhoto(deps.db, photoId);
@@ -154,10 +155,11 @@ export async function fanout(deps: PipelineDeps, photoId: string): Promise<void>
     [photoId],
   );
   if (!state) return;
+  const dedupeKey = `photo.ready:${photoId}`;
   if (!state.published) {
     const tagWalls = (await photoTagNames(deps.db, photoId)).map((tag) => `tag:${tag}`);
     const walls = ['latest', `profile:${photo.owner.username}`, ...(photo.city ? [`city:${photo.city.slug}`] : []), ...tagWalls];
-    await deps.bus.publishMany(walls, 'photo.ready', { photo });
+    await deps.bus.publishMany(walls, 'photo.ready', { photo }, { dedupeKey });
     await deps.db.query(`update photos set published_at = now() where id = $1`, [photoId]);
     await deps.social.countsChanged(photo.owner);
   }
@@ -187,7 +189,7 @@ export async function fanout(deps: PipelineDeps, photoId: string): Promise<void>
     if (first && (through < 0n || inserted.has(photo.owner.id))) targets.unshift(photo.owner.id);
     const done = batch!.last === null ? 0n : BigInt(batch!.last);
     await publishing; // the previous batch's events (and its mark): a failure stops the fan-out here, and the job is retried
-    publishing = (targets.length > 0 ? deps.bus.publishMany(targets.map((u) => `home:${u}`), 'photo.ready', { photo }) : Promise.resolve()).then(() =>
+    publishing = (targets.length > 0 ? deps.bus.publishMany(targets.map((u) => `home:${u}`), 'photo.ready', { photo }, { dedupeKey }) : Promise.resolve()).then(() =>
       done > through ? markThrough(done) : undefined,
     );
     publishing.catch(() => {}); // awaited above or below; this only keeps it from counting as unhandled meanwhile
