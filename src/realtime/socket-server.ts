@@ -12,6 +12,7 @@ import { SESSION_COOKIE, type Sessions } from '../features/accounts/sessions.js'
 import { isCrossSite } from '../http/origin.js';
 import type { RealtimeBus } from '../ports/bus.js';
 import type { AckError, Envelope } from '../shared/realtime.js';
+import { coalesceWrites } from './coalesced-writes.js';
 import { Hub, type HubOptions } from './hub.js';
 import { isOffset } from './offsets.js';
 import { SocketHiding, SocketSessions, sweepIntervalMs } from './socket-sessions.js';
@@ -74,6 +75,7 @@ export function createRealtime(http: HttpServer, deps: RealtimeDeps): Realtime {
     allowRequest: (req, done) => done(null, (deps.accepting?.() ?? true) && !isCrossSite(req.headers, deps.publicUrl)),
   });
   answerPlainRequests(http);
+  coalesceWrites(io);
   const hub = new Hub(io, deps.bus, {
     ...deps.hub,
     onSlowClient: (s) => log.warn({ socket: s.id, user: s.data.viewer?.id }, 'cut off a slow realtime client'),
