@@ -1,7 +1,7 @@
 // The image pipeline with real sharp/libvips on generated images.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { ImageRejected, jpegShrink, processImage, sniffImage } from '../../src/features/photos/images.js';
@@ -29,6 +29,32 @@ test('a 12 MP portrait JPEG (Orientation 6) becomes upright WebP variants with n
   assert.ok(out.gps && Math.abs(out.gps.lat - PARIS.lat) < 1e-3 && Math.abs(out.gps.lon - PARIS.lon) < 1e-3, JSON.stringify(out.gps));
   assert.match(out.placeholder, /^[A-Za-z0-9+/]+=*$/);
   assert.ok(out.placeholder.length < 64);
+});
+
+test('every EXIF orientation is turned upright in the display variant', async () => {
+  // A photo whose top half is red and left third dark: the display variant matches sharp's own
+  // rotate-then-resize of it, for every orientation (a wrong turn or mirror is far off).
+  const w = 2400;
+  const h = 1600;
+  const art = Buffer.alloc(w * h * 3);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = (y * w + x) * 3;
+      art[i] = y < h / 2 ? 220 : 30;
+      art[i + 1] = x < w / 3 ? 20 : 200;
+      art[i + 2] = Math.floor((x / w) * 255);
+    }
+  }
+  const small = (img: Buffer | Sharp) => (Buffer.isBuffer(img) ? sharp(img) : img).resize(24, 24, { fit: 'fill' }).raw().toBuffer();
+  const distance = (a: Buffer, b: Buffer) => a.reduce((sum, v, i) => sum + Math.abs(v - b[i]!), 0) / a.length;
+  for (let orientation = 1; orientation <= 8; orientation++) {
+    const jpeg = await sharp(art, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 90 }).withMetadata({ orientation }).toBuffer();
+    const out = await processImage(jpeg);
+    const reference = await sharp(jpeg).rotate().resize({ width: 1080 }).png().toBuffer();
+    assert.deepEqual([out.display.width, out.display.height], orientation >= 5 ? [1080, 1620] : [1080, 720], `orientation ${orientation}`);
+    const d = distance(await small(out.display.data), await small(reference));
+    assert.ok(d < 4, `orientation ${orientation}: mean difference ${d.toFixed(2)} from sharp's own orientation`);
+  }
 });
 
 test('a large JPEG is decoded at the smallest scale that still covers the display width, leaving no temporary file', async () => {
