@@ -5,13 +5,14 @@
 // in turn; ratios are taken within a round, and the report gives the median over rounds.
 //   npm run bench:resize   (ROUNDS, RUNS to change the counts)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { processImage } from '../src/features/photos/images.js';
 import { makePhoto } from './lib/photo.js';
 import { median, round, writeResult } from './lib/results.js';
+import { ssim } from './lib/ssim.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const RUNS = Number(process.env.RUNS ?? 5);
@@ -91,6 +92,7 @@ async function main(): Promise<void> {
       rounds.push({ medians, ratios });
       console.log(`round ${r + 1}: ${JSON.stringify(medians)} ms; ${JSON.stringify(ratios)}`);
     }
+    const efforts = await effortStudy(convert, input, dir);
     const summary = {
       msMedian: Object.fromEntries(Object.keys(contenders).map((k) => [k, median(rounds.map((r) => r.medians[k]!))])),
       ratioMedian: Object.fromEntries(Object.keys(rounds[0]!.ratios).map((k) => [k, median(rounds.map((r) => r.ratios[k]!))])),
@@ -106,12 +108,56 @@ async function main(): Promise<void> {
       runsPerRound: RUNS,
       perRound: rounds,
       summary,
-      targets: { 'convert / strobe': 5, 'convert -define jpeg:size / strobe': 3.5 },
+      efforts,
+      targets: { 'convert / strobe': 6, 'convert -define jpeg:size / strobe': 3.5 },
     });
     console.log(`summary: ${JSON.stringify(summary)}\nwrote ${file}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+export interface EffortRow {
+  variant: 'display' | 'thumb';
+  encoder: string;
+  msMedian: number;
+  bytes: number;
+  ssim: number;
+}
+
+/**
+ * The WebP encoder effort per variant, chosen by measurement: for efforts 0–6, the encode time of
+ * each variant from the same decoded pixels (median of RUNS), its size and its SSIM against those
+ * pixels (sharp's full decode, upright, resized); and the whole pipelines' outputs, Strobe's job
+ * and ImageMagick's two, scored against the same pixels.
+ */
+async function effortStudy(convert: string, input: string, dir: string): Promise<EffortRow[]> {
+  const display = await sharp(input).rotate().resize({ width: 1080 }).toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  const thumb = await sharp(display.data, { raw: display.info }).resize({ width: 320 }).raw().toBuffer({ resolveWithObject: true });
+  const magickOut: Record<string, string> = { convert: join(dir, 'plain'), 'convert -define jpeg:size': join(dir, 'size') };
+  for (const [name, out] of Object.entries(magickOut)) {
+    mkdirSync(out);
+    execFileSync(convert, imagemagickArgs(input, out, name !== 'convert'));
+  }
+  const rows: EffortRow[] = [];
+  for (const [variant, img] of [['display', display], ['thumb', thumb]] as const) {
+    const pixels = { data: img.data, width: img.info.width, height: img.info.height, channels: img.info.channels };
+    for (const effort of [0, 1, 2, 3, 4, 6]) {
+      const times: number[] = [];
+      let out = Buffer.alloc(0);
+      for (let i = 0; i < RUNS; i++) times.push(await time(async () => (out = await sharp(img.data, { raw: img.info }).webp({ quality: 80, effort }).toBuffer())));
+      rows.push({ variant, encoder: `strobe, effort ${effort}`, msMedian: round(median(times)), bytes: out.length, ssim: round(await ssim(pixels, out), 4) });
+    }
+    // Whole pipelines (decode scale, resampler and encoder together), against the same pixels.
+    const strobe = (await processImage(readFileSync(input)))[variant].data;
+    rows.push({ variant, encoder: 'strobe job (as shipped)', msMedian: NaN, bytes: strobe.length, ssim: round(await ssim(pixels, strobe), 4) });
+    for (const [name, out] of Object.entries(magickOut)) {
+      const file = readFileSync(join(out, `${variant}.webp`));
+      rows.push({ variant, encoder: name, msMedian: NaN, bytes: file.length, ssim: round(await ssim(pixels, file), 4) });
+    }
+    console.log(`${variant}: ${JSON.stringify(rows.filter((r) => r.variant === variant))}`);
+  }
+  return rows;
 }
 
 await main();

@@ -4,7 +4,10 @@ import { cdfChart, writeChart } from '../lib/svg.js';
 
 /** What profiling and the diagnostic runs found; kept beside the figures it explains. */
 const FINDINGS = [
-  '**Profile and diagnosis.** The p99 meets the target by a thin margin, and it varies from round to round (1.97–4.63 s over the counted rounds of three full runs). Three things set it.',
+  '**Re-measured for issue 16 (2026-12-07): not met.** Missed and duplicated are still 0 and every resume `recovered: true`, but the clients resumed at p50 3.6 s and p99 9.7 s, and the live latency before any kill was already p50 127 ms, p99 330 ms (31 / 137 ms on 2026-11-21).',
+  'The 30,000 deliveries/s of this benchmark are now at the edge of what the machine delivers: the same day benchmark 1 saturated Strobe at 23,100–30,100 deliveries/s (50,750 on 2026-11-21), and its baselines cost 1.3–1.7× the CPU per delivery they did then, so the machine is slower as well as Strobe heavier.',
+  'With no headroom the reconnect handshake waits for the CPU (first attempt → engine.io open: p99 8.2 s, 2.7 s before). The same run without coalesced writes (A/B, same day): p50 4.5 s, p99 10.6 s, live latency p50 177 ms. A fair figure needs the load scaled to the machine (`RATE`) or a quieter host; the guarantees held either way.',
+  '**Profile and diagnosis (2026-11-21).** The p99 meets the target by a thin margin, and it varies from round to round (1.97–4.63 s over the counted rounds of three full runs). Three things set it.',
   "(1) *The reconnection delay.* socket.io-client (the browser app's defaults) makes its first attempt 0.5–1.5 s after the drop: that is the floor. In one diagnostic round at 5 events/s per socket (`RATE=5`), the whole resume took p99 1.66 s. The handshake took 40 / 100 ms (p50 / p99) of that, and the re-subscribe 8 / 59 ms.",
   "(2) *No headroom at 20 events/s.* The 30,000 deliveries/s keep the 2 cores about 80 % busy before the kill and 90 % after it (table above). Strobe's three instances use little more than a quarter of that; HAProxy and the 1,500 clients use most of the rest.",
   'One diagnostic round per rate (fresh cluster) gave p99 1.66 s at 5 events/s, 1.88 s at 10, 2.60 s at 15 and 4.4 s at 20. The step that grows is the reconnect handshake (first attempt → engine.io open), not the replay.',
