@@ -1,19 +1,12 @@
 // Parses a multipart body that is already on disk (it was kept whole until its signature checked
 // out) into the same upload the photo route receives: the `file` part streamed to a temporary file
 // while it is hashed and sniffed, `caption` and `city` as text. Nothing else is kept.
-import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Busboy } from '@fastify/busboy';
 import { errors } from '../../errors.js';
 import { LIMITS } from '../../shared/api.js';
-import type { ReceivedUpload } from '../photos/upload.js';
-
-const SNIFF_BYTES = 32;
-const FIELDS = new Set(['caption', 'city']);
+import { spool, UPLOAD_FIELDS, type ReceivedUpload } from '../photos/upload.js';
 
 export async function parseMultipartFile(bodyPath: string, contentType: string, tmpDir: string): Promise<ReceivedUpload> {
   const received: ReceivedUpload = { fields: {}, discard: async () => {} };
@@ -27,7 +20,7 @@ export async function parseMultipartFile(bodyPath: string, contentType: string, 
     }
     let tooLarge = false;
     parser.on('field', (name, value, _nameTruncated, valueTruncated) => {
-      if (!FIELDS.has(name)) return;
+      if (!UPLOAD_FIELDS.has(name)) return;
       if (valueTruncated) writes.push(Promise.reject(errors.validation(`\`${name}\` is too long.`)));
       else received.fields[name as 'caption' | 'city'] = value;
     });
@@ -38,23 +31,9 @@ export async function parseMultipartFile(bodyPath: string, contentType: string, 
       }
       writes.push(
         (async () => {
-          const path = join(tmpDir, `${randomBytes(12).toString('hex')}.ingest`);
-          const out = await open(path, 'wx');
-          received.discard = () => rm(path, { force: true });
-          const hash = createHash('sha256');
-          let size = 0;
-          let head = Buffer.alloc(0);
-          const meter = new Transform({
-            transform(chunk: Buffer, _enc, done) {
-              hash.update(chunk);
-              size += chunk.length;
-              if (head.length < SNIFF_BYTES) head = Buffer.concat([head, chunk.subarray(0, SNIFF_BYTES - head.length)]);
-              done(null, chunk);
-            },
-          });
-          await pipeline(stream, meter, out.createWriteStream());
+          const file = await spool(stream, tmpDir, 'ingest', (discard) => (received.discard = discard));
           if (stream.truncated) tooLarge = true;
-          received.file = { path, size, sha256: hash.digest('hex'), head };
+          received.file = file;
         })(),
       );
     });

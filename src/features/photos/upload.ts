@@ -12,11 +12,20 @@ import { AppError, errors } from '../../errors.js';
 import { LIMITS } from '../../shared/api.js';
 
 const SNIFF_BYTES = 32;
-const FIELDS = new Set(['caption', 'city']);
+/** The text fields an upload may carry; any other is ignored. */
+export const UPLOAD_FIELDS = new Set(['caption', 'city']);
+
+export interface SpooledFile {
+  path: string;
+  size: number;
+  sha256: string;
+  /** The first bytes, for sniffing the real type. */
+  head: Buffer;
+}
 
 export interface ReceivedUpload {
   /** Absent when the form had no `file` part. */
-  file?: { path: string; size: number; sha256: string; head: Buffer };
+  file?: SpooledFile;
   fields: { caption?: string; city?: string };
   /** Removes the temporary file. Safe to call twice. */
   discard(): Promise<void>;
@@ -27,7 +36,7 @@ export async function receiveUpload(req: FastifyRequest, tmpDir: string): Promis
   try {
     for await (const part of req.parts({ limits: { fileSize: LIMITS.uploadMaxBytes, files: 1, fields: 10, fieldSize: 8 * 1024, parts: 12 } })) {
       if (part.type === 'field') {
-        if (!FIELDS.has(part.fieldname)) continue;
+        if (!UPLOAD_FIELDS.has(part.fieldname)) continue;
         if (part.valueTruncated) throw errors.validation(`\`${part.fieldname}\` is too long.`);
         if (typeof part.value !== 'string') throw errors.validation(`\`${part.fieldname}\` must be text.`);
         received.fields[part.fieldname as 'caption' | 'city'] = part.value;
@@ -37,25 +46,9 @@ export async function receiveUpload(req: FastifyRequest, tmpDir: string): Promis
         part.file.resume(); // drained, not stored: only `file` is a photo
         continue;
       }
-      const path = join(tmpDir, `${randomBytes(12).toString('hex')}.upload`);
-      // Opened before anything else, so the file exists by the time `discard` can be called: a
-      // stream that opens lazily could create it after an early error had already "removed" it.
-      const out = await open(path, 'wx');
-      received.discard = () => rm(path, { force: true });
-      const hash = createHash('sha256');
-      let size = 0;
-      let head = Buffer.alloc(0);
-      const meter = new Transform({
-        transform(chunk: Buffer, _enc, done) {
-          hash.update(chunk);
-          size += chunk.length;
-          if (head.length < SNIFF_BYTES) head = Buffer.concat([head, chunk.subarray(0, SNIFF_BYTES - head.length)]);
-          done(null, chunk);
-        },
-      });
-      await pipeline(part.file, meter, out.createWriteStream());
+      const file = await spool(part.file, tmpDir, 'upload', (discard) => (received.discard = discard));
       if (part.file.truncated) throw errors.tooLarge(`Photos are at most ${LIMITS.uploadMaxBytes / 1024 / 1024} MB.`);
-      received.file = { path, size, sha256: hash.digest('hex'), head };
+      received.file = file;
     }
   } catch (err) {
     await received.discard();
@@ -74,4 +67,34 @@ function asUploadError(err: unknown): unknown {
   // Disk errors are ours (500); anything else from the parser means a malformed or cut-off body.
   if (e.syscall) return err;
   return errors.badRequest('The upload is malformed or was cut off.');
+}
+
+/**
+ * Streams an uploaded file to a temporary file named by us (never by the client), hashing and
+ * measuring it and keeping its first bytes. `opened` gets the remover once the file exists: it is
+ * opened before anything is read, so an early error can always remove it (a stream that opened
+ * lazily could create it after the error had already "removed" it).
+ */
+export async function spool(
+  stream: NodeJS.ReadableStream,
+  tmpDir: string,
+  suffix: string,
+  opened: (discard: () => Promise<void>) => void,
+): Promise<SpooledFile> {
+  const path = join(tmpDir, `${randomBytes(12).toString('hex')}.${suffix}`);
+  const out = await open(path, 'wx');
+  opened(() => rm(path, { force: true }));
+  const hash = createHash('sha256');
+  let size = 0;
+  let head = Buffer.alloc(0);
+  const meter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hash.update(chunk);
+      size += chunk.length;
+      if (head.length < SNIFF_BYTES) head = Buffer.concat([head, chunk.subarray(0, SNIFF_BYTES - head.length)]);
+      done(null, chunk);
+    },
+  });
+  await pipeline(stream, meter, out.createWriteStream());
+  return { path, size, sha256: hash.digest('hex'), head };
 }
