@@ -1,9 +1,8 @@
 // Photos as users see them: upload (accepted at once, processed by jobs), read, like, delete, and
 // the feeds. What happens after an upload is in photos.pipeline.ts.
-import { randomBytes } from 'node:crypto';
-import { AppError, errors } from '../../errors.js';
+import { errors } from '../../errors.js';
 import { enqueue } from '../../jobs/outbox.js';
-import { blobKey, type BlobStore } from '../../ports/blobs.js';
+import type { BlobStore } from '../../ports/blobs.js';
 import type { RealtimeBus } from '../../ports/bus.js';
 import type { Db } from '../../ports/db.js';
 import { enforceRate, type RateLimiter } from '../../ports/rate-limit.js';
@@ -14,7 +13,7 @@ import { blockedBetween } from '../blocks/blocks.repo.js';
 import { NOBODY_HIDDEN, type HiddenAuthors } from '../blocks/visibility.js';
 import type { CitiesService } from '../cities/cities.service.js';
 import { SOCIAL_LIMITS, type SocialService } from '../social/social.service.js';
-import { ImageRejected, inspectUpload, sniffImage } from './images.js';
+import { keepImageUpload } from './keep-upload.js';
 import { deletePhoto, findPhoto, insertPhoto, listFeed, Names, photoOwner, type Feed } from './photos.repo.js';
 import { resizeRequest } from './resizer.js';
 import type { ReceivedUpload } from './upload.js';
@@ -65,20 +64,7 @@ export class PhotosService {
     const { file, fields } = upload;
     const caption = parseCaption(fields.caption);
     const cityId = fields.city ? await this.deps.cities.idOf(fields.city) : null;
-    if (!file) throw errors.validation('`file` is required: attach a photo.');
-    if (file.size === 0) throw errors.emptyFile();
-    const ext = sniffImage(file.head);
-    if (!ext) throw errors.unsupportedType('Upload a JPEG, PNG, WebP, AVIF or GIF image.');
-    try {
-      await inspectUpload(file.path, ext);
-    } catch (err) {
-      if (err instanceof ImageRejected) throw new AppError(err.problem, 422, err.message);
-      throw err;
-    }
-    // Originals get a key of their own, not their content hash: two uploads of the same bytes must
-    // not share a file that the first one's cleanup would delete under the second.
-    const key = blobKey(randomBytes(32).toString('hex'), ext);
-    await this.deps.uploads.put(key, { path: file.path });
+    const key = await keepImageUpload(this.deps.uploads, file, '`file` is required: attach a photo.');
     const id = await this.deps.db.tx(async (q) => {
       const photoId = await insertPhoto(q, { ownerId: viewer.id, caption, cityId, uploadKey: key });
       await enqueue(q, 'photo.resize', await resizeRequest(photoId, key, this.deps));

@@ -1,10 +1,9 @@
 // Profiles: a display name, a bio and an avatar. An avatar upload is checked at once (type, size,
 // pixels) and cropped by a job (profiles.jobs.ts); every change reaches open pages live through
 // `profile.updated` (see announceProfile).
-import { randomBytes } from 'node:crypto';
-import { AppError, errors } from '../../errors.js';
+import { errors } from '../../errors.js';
 import { enqueue } from '../../jobs/outbox.js';
-import { blobKey, type BlobStore } from '../../ports/blobs.js';
+import type { BlobStore } from '../../ports/blobs.js';
 import type { RealtimeBus } from '../../ports/bus.js';
 import type { Db } from '../../ports/db.js';
 import { enforceRate, type RateLimiter } from '../../ports/rate-limit.js';
@@ -12,7 +11,7 @@ import { LIMITS, type PublicUser } from '../../shared/api.js';
 import { sanitizeText } from '../../shared/text.js';
 import { SESSIONS_STREAM } from '../../realtime/socket-sessions.js';
 import type { Viewer } from '../accounts/viewer.js';
-import { ImageRejected, inspectUpload, sniffImage } from '../photos/images.js';
+import { keepImageUpload } from '../photos/keep-upload.js';
 import type { ReceivedUpload } from '../photos/upload.js';
 import { requestAvatar, setAvatar, updateProfile } from './profiles.repo.js';
 
@@ -49,20 +48,7 @@ export class ProfilesService {
 
   /** Checks the upload like a photo's, keeps it, and leaves the crop to the `avatar.process` job. */
   async acceptAvatar(viewer: Viewer, upload: ReceivedUpload): Promise<void> {
-    const { file } = upload;
-    if (!file) throw errors.validation('`file` is required: attach an image.');
-    if (file.size === 0) throw errors.emptyFile();
-    const ext = sniffImage(file.head);
-    if (!ext) throw errors.unsupportedType('Upload a JPEG, PNG, WebP, AVIF or GIF image.');
-    try {
-      await inspectUpload(file.path, ext);
-    } catch (err) {
-      if (err instanceof ImageRejected) throw new AppError(err.problem, 422, err.message);
-      throw err;
-    }
-    // A key of its own, as photo originals have: the purge of one upload must not take another's file.
-    const key = blobKey(randomBytes(32).toString('hex'), ext);
-    await this.deps.uploads.put(key, { path: file.path });
+    const key = await keepImageUpload(this.deps.uploads, upload.file, '`file` is required: attach an image.');
     const accepted = await this.deps.db.tx(async (q) => {
       const requested = await requestAvatar(q, viewer.id, key);
       if (!requested) return false;
