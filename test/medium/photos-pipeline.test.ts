@@ -100,6 +100,19 @@ async function until<T>(what: string, check: () => Promise<T | undefined | null 
   }
 }
 
+/** A ready photo by a new user whom two fan-out batches of new readers follow. */
+async function readyPhotoWithTwoBatches(w: World, owner: string, readers: string, keyChar: string): Promise<{ id: string }> {
+  const [ownerId] = await addUsers(w.db, owner, 1);
+  await addUsers(w.db, readers, FANOUT_BATCH + 10);
+  await w.db.query(`insert into follows (follower_id, followee_id) select id, $1 from users where id <> $1`, [ownerId]);
+  const [photo] = await w.db.query<{ id: string }>(
+    `insert into photos (owner_id, status, width, height, thumb_key, display_key, placeholder)
+     values ($1, 'ready', 10, 10, $2, $2, 'x') returning id`,
+    [ownerId, blobKey(keyChar.repeat(64), 'webp')],
+  );
+  return photo!;
+}
+
 test('fan-out to 10,000 followers writes every home timeline in batches and publishes once per reader', async (t) => {
   const w = await world(t);
   const [owner] = await addUsers(w.db, 'owner', 1);
@@ -138,14 +151,7 @@ test('fan-out to 10,000 followers writes every home timeline in batches and publ
 
 test('a fan-out killed after writing timelines but before their events went out publishes them on its re-run', async (t) => {
   const w = await world(t);
-  const [owner] = await addUsers(w.db, 'author', 1);
-  await addUsers(w.db, 'reader', FANOUT_BATCH + 10); // two batches
-  await w.db.query(`insert into follows (follower_id, followee_id) select id, $1 from users where id <> $1`, [owner]);
-  const [photo] = await w.db.query<{ id: string }>(
-    `insert into photos (owner_id, status, width, height, thumb_key, display_key, placeholder)
-     values ($1, 'ready', 10, 10, $2, $2, 'x') returning id`,
-    [owner, blobKey('c'.repeat(64), 'webp')],
-  );
+  const photo = await readyPhotoWithTwoBatches(w, 'author', 'reader', 'c');
   // The second batch's publish fails, as when the worker dies between the insert and the publish:
   // its rows are written, its readers have not heard.
   const publishMany = w.bus.publishMany.bind(w.bus);
@@ -171,14 +177,7 @@ test('a fan-out killed after writing timelines but before their events went out 
 
 test('a fan-out killed after its events went out but before it recorded so publishes nothing twice on its re-run', async (t) => {
   const w = await world(t);
-  const [owner] = await addUsers(w.db, 'poster', 1);
-  await addUsers(w.db, 'viewer', FANOUT_BATCH + 10); // two batches
-  await w.db.query(`insert into follows (follower_id, followee_id) select id, $1 from users where id <> $1`, [owner]);
-  const [photo] = await w.db.query<{ id: string }>(
-    `insert into photos (owner_id, status, width, height, thumb_key, display_key, placeholder)
-     values ($1, 'ready', 10, 10, $2, $2, 'x') returning id`,
-    [owner, blobKey('d'.repeat(64), 'webp')],
-  );
+  const photo = await readyPhotoWithTwoBatches(w, 'poster', 'viewer', 'd');
   // Every progress record fails once, as when the worker dies right after a publish: the walls'
   // (published_at) on the first run, the homes' mark on the second.
   const query = w.db.query.bind(w.db);
