@@ -1,9 +1,9 @@
 // The composer of a conversation, a chat room's or a private thread's: Enter sends, Shift+Enter is
 // a new line, `/me` an action. `onSend` hands the text to an outbox, which owns it from then on: it
 // shows "sending…" and retries with the same clientId until the server answers.
-import type { JSX } from 'preact';
-import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { LIMITS } from '../../../../src/shared/api.js';
+import { enterSends, useAutoGrow } from '../../lib/composer-input.js';
 
 const MAX_HEIGHT_PX = 200;
 
@@ -29,26 +29,12 @@ export function MessageComposer({ onSend, label, disabled = null, focusKey, test
     if (window.matchMedia('(pointer: fine)').matches) input.current?.focus();
   }, [focusKey]);
 
-  // Grow with the text up to a few lines, then scroll inside.
-  useLayoutEffect(() => {
-    const el = input.current;
-    if (!el) return;
-    el.style.height = 'auto';
-    el.style.height = `${Math.min(el.scrollHeight, MAX_HEIGHT_PX)}px`;
-  }, [text]);
+  useAutoGrow(input, text, MAX_HEIGHT_PX);
 
   const send = () => {
     if (!canSend) return;
     onSend(text.trim());
     setText('');
-  };
-
-  const onKeyDown = (e: JSX.TargetedKeyboardEvent<HTMLTextAreaElement>) => {
-    // isComposing: Enter also confirms an IME candidate, which must not send.
-    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
-      e.preventDefault();
-      send();
-    }
   };
 
   return (
@@ -70,7 +56,7 @@ export function MessageComposer({ onSend, label, disabled = null, focusKey, test
         data-testid={testIds.input}
         disabled={!!disabled}
         onInput={(e) => setText(e.currentTarget.value)}
-        onKeyDown={onKeyDown}
+        onKeyDown={enterSends(send)}
       />
       <div class="composer__bar">
         <span class="composer__hint">

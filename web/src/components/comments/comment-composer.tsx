@@ -1,9 +1,9 @@
 // Writing a comment: Enter posts, Shift+Enter starts a new line. The count is in characters as the
 // server counts them (after trimming), so "0 left" is the real limit; past it, Post is disabled and
 // says why.
-import type { JSX } from 'preact';
-import { useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { LIMITS } from '../../../../src/shared/api.js';
+import { enterSends, useAutoGrow } from '../../lib/composer-input.js';
 import { commentLength } from '../../comments/comment-list.js';
 
 const MAX_HEIGHT_PX = 160;
@@ -16,27 +16,13 @@ export function CommentComposer({ photoId, onPost }: { photoId: string; onPost(t
   const canPost = length > 0 && remaining >= 0;
   const id = `comment-input-${photoId}`;
 
-  // Grow with the text up to a few lines, then scroll inside.
-  useLayoutEffect(() => {
-    const el = input.current;
-    if (!el) return;
-    el.style.height = 'auto';
-    el.style.height = `${Math.min(el.scrollHeight, MAX_HEIGHT_PX)}px`;
-  }, [text]);
+  useAutoGrow(input, text, MAX_HEIGHT_PX);
 
   const post = () => {
     if (!canPost) return;
     // The thread owns it from here: it shows "Posting…", retries, and says why if it cannot.
     onPost(text);
     setText('');
-  };
-
-  const onKeyDown = (e: JSX.TargetedKeyboardEvent<HTMLTextAreaElement>) => {
-    // isComposing: Enter also confirms an IME candidate, which must not post.
-    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
-      e.preventDefault();
-      post();
-    }
   };
 
   return (
@@ -61,7 +47,7 @@ export function CommentComposer({ photoId, onPost }: { photoId: string; onPost(t
         aria-invalid={remaining < 0}
         data-testid="comment-input"
         onInput={(e) => setText(e.currentTarget.value)}
-        onKeyDown={onKeyDown}
+        onKeyDown={enterSends(post)}
       />
       <div class="comment-composer__bar">
         <span
