@@ -158,7 +158,7 @@ export async function buildStrobe(
   const photos = new PhotosService({ db: adapters.db, bus: adapters.bus, limiter: adapters.limiter, uploads: adapters.uploads, media: adapters.media, cities, social, hidden: visibility });
 
   const connections = () => realtime.io.of('/').sockets.size;
-  const metrics = new Metrics({ connections, queues: () => adapters.jobs.inspect(JOB_NAMES) });
+  const metrics = new Metrics({ connections, queues: () => adapters.jobs.inspect(JOB_NAMES), homePages: () => photos.homePageStats });
   const heartbeat = new Heartbeat({
     bus: adapters.bus,
     instance: instanceId,

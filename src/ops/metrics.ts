@@ -12,6 +12,8 @@ export interface MetricSources {
   connections(): number;
   /** The job queues, read at scrape time. */
   queues(): Promise<QueueInfo[]>;
+  /** First home pages answered from the page kept in memory, and built by the query (home-pages.ts). */
+  homePages?(): { kept: number; built: number };
 }
 
 /** A scrape reads the queues once for all the queue gauges. */
@@ -50,6 +52,21 @@ export class Metrics {
         this.set(sources.connections());
       },
     });
+    if (sources.homePages) {
+      const homePages = sources.homePages;
+      new Counter({
+        name: 'strobe_home_page_reads_total',
+        help: 'First home pages read on this instance: answered from the page kept in memory (kept), or built by the page query (built).',
+        labelNames: ['result'],
+        registers,
+        collect() {
+          const { kept, built } = homePages();
+          this.reset();
+          this.inc({ result: 'kept' }, kept);
+          this.inc({ result: 'built' }, built);
+        },
+      });
+    }
     this.deliveredTotal = new Counter({
       name: 'strobe_realtime_events_delivered_total',
       help: 'Events sent to sockets, one per receiving socket (live, replayed on resume, or held during a subscribe).',

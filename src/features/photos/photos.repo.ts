@@ -95,8 +95,11 @@ export type Feed =
 export class Names {
   private readonly users = new Map<string, { user: PublicUser; at: number }>();
   private readonly cities = new Map<number, CityRef>();
-  /** Bumped by every forgetUser: a lookup that started before one must not store what it read. */
-  private generation = 0;
+  /**
+   * Bumped by every forgetUser: a lookup that started before one must not store what it read, and
+   * a page kept with owners from before one is built again (home-pages.ts).
+   */
+  private gen = 0;
 
   constructor(
     private readonly maxUsers = 100_000,
@@ -115,10 +118,10 @@ export class Names {
       else if (!missing.includes(r.owner_id)) missing.push(r.owner_id);
     }
     if (missing.length > 0) {
-      const generation = this.generation;
+      const generation = this.gen;
       const found = await q.query<UserColumns>(`select ${USER_COLUMNS} from users where id = any($1::bigint[]) and username is not null`, [missing]);
       // A forgetUser during the query may mean what was read is already old: use it for this page only.
-      const keep = generation === this.generation;
+      const keep = generation === this.gen;
       if (keep && this.users.size + found.length > this.maxUsers) this.users.clear();
       const at = this.now();
       for (const u of found) {
@@ -144,8 +147,12 @@ export class Names {
     return id === null ? null : (this.cities.get(id) ?? null);
   }
 
+  get generation(): number {
+    return this.gen;
+  }
+
   forgetUser(id: string): void {
-    this.generation++;
+    this.gen++;
     this.users.delete(id);
   }
 

@@ -14,11 +14,15 @@ import { NOBODY_HIDDEN, type HiddenAuthors } from '../blocks/visibility.js';
 import type { CitiesService } from '../cities/cities.service.js';
 import { SOCIAL_LIMITS, type SocialService } from '../social/social.service.js';
 import { keepImageUpload } from './keep-upload.js';
-import { deletePhoto, findPhoto, insertPhoto, listFeed, Names, photoOwner, type Feed } from './photos.repo.js';
+import { HomePages } from './home-pages.js';
+import { deletePhoto, findPhoto, insertPhoto, listFeed, Names, photoOwner, USER_TTL_MS, type Feed } from './photos.repo.js';
 import { resizeRequest } from './resizer.js';
 import type { ReceivedUpload } from './upload.js';
 import { recordEvent } from '../events/events.js';
 import { publicFieldsOf } from '../profiles/public-user.js';
+
+/** Readers whose first home page each web process keeps (~25 KB each). */
+export const HOME_PAGES_KEPT = 1_000;
 
 export const PHOTO_LIMITS = {
   uploadsPerUser: { limit: 30, windowMs: 10 * 60_000 },
@@ -40,10 +44,16 @@ export interface PhotosDeps {
 export class PhotosService {
   private readonly signedOutReads = new SharedReads<Photo[]>();
   private readonly names = new Names();
+  private readonly homePages = new HomePages({ maxReaders: HOME_PAGES_KEPT, maxAgeMs: USER_TTL_MS });
   private readonly hidden: HiddenAuthors;
 
   constructor(private readonly deps: PhotosDeps) {
     this.hidden = deps.hidden ?? NOBODY_HIDDEN;
+  }
+
+  /** How many home reads were answered from a kept page, and how many built one (home-pages.ts). */
+  get homePageStats(): { kept: number; built: number } {
+    return { ...this.homePages.stats };
   }
 
   /** A user's profile changed: feeds read it again rather than show the copy this process kept. */
@@ -100,7 +110,16 @@ export class PhotosService {
 
   /** The page is shared by every signed-out reader of it at the same moment: treat it as read-only. */
   feed(feed: Feed, viewer: Viewer | null, beforeId: string | undefined, limit: number): Promise<Photo[]> {
-    if (viewer) return this.hidden.hiddenFor(viewer.id).then((hidden) => listFeed(this.deps.db, this.names, feed, viewer.id, beforeId, limit, hidden));
+    if (viewer) {
+      return this.hidden.hiddenFor(viewer.id).then((hidden) => {
+        const { db } = this.deps;
+        const read = () => listFeed(db, this.names, feed, viewer.id, beforeId, limit, hidden);
+        // The first home page is what a signed-in reader opens most: each process keeps it per
+        // reader and checks it per read (home-pages.ts).
+        if (feed.kind === 'home' && beforeId === undefined) return this.homePages.read(db, viewer.id, limit, hidden, this.names.generation, read);
+        return read();
+      });
+    }
     // Signed out, the page is the same for everyone (no `liked`, and only suspended owners hidden),
     // so concurrent requests share a query.
     const key = `${JSON.stringify(feed)}:${beforeId ?? ''}:${limit}`;

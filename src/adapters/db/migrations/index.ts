@@ -16,6 +16,7 @@ import events from './013-events.js';
 import published from './014-published.js';
 import blobPurgeGate from './015-blob-purge-gate.js';
 import homePublishedThrough from './016-home-published-through.js';
+import photoRev from './017-photo-rev.js';
 
 export interface Migration {
   version: number;
@@ -42,4 +43,5 @@ export const migrations: readonly Migration[] = [
   { version: 14, name: 'published', sql: published },
   { version: 15, name: 'blob-purge-gate', sql: blobPurgeGate },
   { version: 16, name: 'home-published-through', sql: homePublishedThrough },
+  { version: 17, name: 'photo-rev', sql: photoRev },
 ];
