@@ -4,7 +4,10 @@
 // every id takes the uncached path and is the truth each kept read is compared with.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import { HomePages } from '../../src/features/photos/home-pages.js';
+import { listFeed, Names } from '../../src/features/photos/photos.repo.js';
 import { encodeCursor } from '../../src/http/pagination.js';
+import type { Queryable } from '../../src/ports/db.js';
 import type { Page, Photo } from '../../src/shared/api.js';
 import { buildTestApp, register, type TestApp } from '../helpers/app.js';
 import { until } from '../helpers/photos.js';
@@ -144,6 +147,55 @@ describe('the first home page, kept per reader', () => {
     assert.equal(await kept(app), before, 'not kept: rows below the fingerprint could change the page');
     await fannedOut(app, ola, 'hpw ola new');
     assert.equal((await home()).items.length, 4);
+  });
+});
+
+describe('checks in batches', () => {
+  test('reads that arrive during a check go together in the next one, which sees every write committed before them', async (t) => {
+    const app = await buildTestApp(t);
+    const { db } = app.adapters;
+    const user = async (name: string): Promise<User> => ({ ...(await register(app, `hpb_${name}`)), username: `hpb_${name}` });
+    await user('admin');
+    const [ria, ron, oli, xan] = [await user('ria'), await user('ron'), await user('oli'), await user('xan')];
+    for (const reader of [ria, ron]) await ok(call(app, 'PUT', `/api/users/${oli.username}/follow`, reader));
+    let top = '';
+    for (let i = 0; i < 8; i++) top = await fannedOut(app, oli, `hpb photo ${i}`);
+
+    // Each check's answer is held until the test lets it go: a write can land after a check read.
+    let checks = 0;
+    let hold: Promise<void> = Promise.resolve();
+    const held: Queryable = {
+      async query<T>(sql: string, params?: readonly unknown[]) {
+        const rows = await db.query<T>(sql, params);
+        if (sql.includes('unnest')) {
+          checks++;
+          await hold;
+        }
+        return rows;
+      },
+      exec: (sql) => db.exec(sql),
+    };
+    const pages = new HomePages(held, { maxReaders: 10, maxAgeMs: 60_000 });
+    const read = (reader: User) => pages.read(reader.id, LIMIT + 1, [], 0, () => listFeed(db, new Names(), { kind: 'home', userId: reader.id }, reader.id, undefined, LIMIT + 1));
+    const likesOfTop = (rows: Photo[]) => rows.find((p) => p.id === top)!.likes;
+
+    assert.equal(likesOfTop(await read(ria)), 0);
+    await read(ron);
+    assert.equal(checks, 2);
+
+    let release!: () => void;
+    hold = new Promise((resolve) => (release = resolve));
+    const early = read(ria); // its check reads now, before the like
+    await until('the check to have read', async () => checks, (n) => n === 3);
+    await ok(call(app, 'PUT', `/api/photos/${top}/like`, xan));
+    const late = [read(ria), read(ria), read(ron)]; // after the like: they must not take the running check's answer
+    hold = Promise.resolve();
+    release();
+    assert.equal(likesOfTop(await early), 0, 'a read that came before the like may show the page from before it');
+    const [ria1, ria2, ron1] = await Promise.all(late);
+    assert.equal(checks, 4, 'the three reads that waited were checked by one query');
+    for (const rows of [ria1!, ria2!, ron1!]) assert.equal(likesOfTop(rows), 1, 'a read that came after the like shows it');
+    assert.deepEqual(ria1, await listFeed(db, new Names(), { kind: 'home', userId: ria.id }, ria.id, undefined, LIMIT + 1));
   });
 });
 

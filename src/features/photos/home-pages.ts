@@ -9,6 +9,8 @@
 // backfill, an unfollow, a delete) adds or removes rows. So a page whose fingerprint is unchanged
 // is the page the query would return, read in the same request, on whichever instance: a write
 // committed before the read is always seen (no invalidation message to wait for or to lose).
+// The reads that arrive while a check is in flight are checked together by the next one, so a busy
+// process spends one round trip per batch, not per request.
 // What the fingerprint does not cover is in the entry: the hidden owners (blocks, suspensions), the
 // owners' profiles (Names' generation), and an age limit equal to the profiles' own.
 import type { Queryable } from '../../ports/db.js';
@@ -43,21 +45,92 @@ interface Fingerprint {
  */
 const SLACK = 10;
 
-// The reader's newest `$2` timeline rows with their photos' revisions: an index walk of
-// home_timeline's primary key and a primary-key probe per row, one short row back.
-const FINGERPRINT = `
-  select coalesce(string_agg(t.photo_id::text || '.' || coalesce(p.rev::text, '-'), ',' order by t.photo_id desc), '') as f,
-         count(*)::int as n, min(t.photo_id)::text as low
-  from (select photo_id from home_timeline where user_id = $1::bigint order by photo_id desc limit $2::int) t
-  left join photos p on p.id = t.photo_id`;
+// For each reader ($1) its newest `$2` timeline rows with their photos' revisions: an index walk of
+// home_timeline's primary key and a primary-key probe per row, one short row back per reader.
+const FINGERPRINTS = `
+  select r.reader::text as reader, r.size as "window", fp.f, fp.n, fp.low
+  from unnest($1::bigint[], $2::int[]) as r (reader, size)
+  cross join lateral (
+    select coalesce(string_agg(t.photo_id::text || '.' || coalesce(p.rev::text, '-'), ',' order by t.photo_id desc), '') as f,
+           count(*)::int as n, min(t.photo_id)::text as low
+    from (select photo_id from home_timeline where user_id = r.reader order by photo_id desc limit r.size) t
+    left join photos p on p.id = t.photo_id
+  ) fp`;
+
+/** Readers checked by one query at most. */
+const MAX_BATCH = 500;
+
+interface Waiter {
+  resolve: (fp: Fingerprint) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Fingerprints read in batches: the reads that arrive while a check is running go together in the
+ * next one (a reader asked for twice in it is read once), so under load a process sends one check
+ * per round trip instead of one per request. A read never joins a check that was already running
+ * when it arrived, so it still sees every write committed before it.
+ */
+class FingerprintReads {
+  private readonly pending = new Map<string, { reader: string; window: number; waiters: Waiter[] }>();
+  private running = false;
+
+  constructor(private readonly db: Queryable) {}
+
+  read(reader: string, window: number): Promise<Fingerprint> {
+    return new Promise((resolve, reject) => {
+      const key = `${reader}:${window}`;
+      let wanted = this.pending.get(key);
+      if (!wanted) this.pending.set(key, (wanted = { reader, window, waiters: [] }));
+      wanted.waiters.push({ resolve, reject });
+      if (!this.running) this.start();
+    });
+  }
+
+  private start(): void {
+    const batch: { reader: string; window: number; waiters: Waiter[] }[] = [];
+    for (const [key, wanted] of this.pending) {
+      if (batch.length === MAX_BATCH) break;
+      batch.push(wanted);
+      this.pending.delete(key);
+    }
+    this.running = true;
+    void this.db
+      .query<Fingerprint & { reader: string; window: number }>(FINGERPRINTS, [batch.map((w) => w.reader), batch.map((w) => w.window)])
+      .then(
+        (rows) => {
+          const byKey = new Map(rows.map((r) => [`${r.reader}:${r.window}`, r]));
+          for (const w of batch) {
+            const fp = byKey.get(`${w.reader}:${w.window}`);
+            for (const waiter of w.waiters) {
+              if (fp) waiter.resolve(fp);
+              else waiter.reject(new Error(`no fingerprint for reader ${w.reader}`));
+            }
+          }
+        },
+        (err: unknown) => {
+          for (const w of batch) for (const waiter of w.waiters) waiter.reject(err);
+        },
+      )
+      .finally(() => {
+        this.running = false;
+        if (this.pending.size > 0) this.start();
+      });
+  }
+}
 
 export class HomePages {
   private readonly entries = new Map<string, Entry>();
+  private readonly fingerprints: FingerprintReads;
   private readonly now: () => number;
   /** Reads answered with a kept page, and reads that built one: for tests and diagnostics. */
   readonly stats = { kept: 0, built: 0 };
 
-  constructor(private readonly opts: HomePagesOptions) {
+  constructor(
+    db: Queryable,
+    private readonly opts: HomePagesOptions,
+  ) {
+    this.fingerprints = new FingerprintReads(db);
     this.now = opts.now ?? Date.now;
   }
 
@@ -66,16 +139,16 @@ export class HomePages {
    * if its fingerprint still holds, else `build()`'s, kept when the fingerprint covers all of it.
    * `generation` is Names' generation, read by the caller before this call.
    */
-  async read(q: Queryable, readerId: string, limit: number, hidden: readonly string[], generation: number, build: () => Promise<Photo[]>): Promise<Photo[]> {
+  async read(readerId: string, limit: number, hidden: readonly string[], generation: number, build: () => Promise<Photo[]>): Promise<Photo[]> {
     const at = this.now();
     const window = limit + SLACK;
     // Read before the page: a write landing between the two makes the kept fingerprint older than
     // the page, so the next read builds again; the other order could keep an old page for good.
-    const [fp] = await q.query<Fingerprint>(FINGERPRINT, [readerId, window]);
+    const fp = await this.fingerprints.read(readerId, window);
     const kept = this.entries.get(readerId);
     if (
       kept &&
-      kept.fingerprint === fp!.f &&
+      kept.fingerprint === fp.f &&
       kept.limit === limit &&
       kept.generation === generation &&
       at - kept.at < this.opts.maxAgeMs &&
@@ -89,9 +162,9 @@ export class HomePages {
     const rows = await build();
     this.stats.built++;
     this.entries.delete(readerId);
-    if (covers(fp!, window, rows, limit)) {
+    if (covers(fp, window, rows, limit)) {
       if (this.entries.size >= this.opts.maxReaders) this.entries.delete(this.entries.keys().next().value!);
-      this.entries.set(readerId, { limit, hidden, generation, fingerprint: fp!.f, at, rows });
+      this.entries.set(readerId, { limit, hidden, generation, fingerprint: fp.f, at, rows });
     }
     return rows;
   }

@@ -44,11 +44,12 @@ export interface PhotosDeps {
 export class PhotosService {
   private readonly signedOutReads = new SharedReads<Photo[]>();
   private readonly names = new Names();
-  private readonly homePages = new HomePages({ maxReaders: HOME_PAGES_KEPT, maxAgeMs: USER_TTL_MS });
+  private readonly homePages: HomePages;
   private readonly hidden: HiddenAuthors;
 
   constructor(private readonly deps: PhotosDeps) {
     this.hidden = deps.hidden ?? NOBODY_HIDDEN;
+    this.homePages = new HomePages(deps.db, { maxReaders: HOME_PAGES_KEPT, maxAgeMs: USER_TTL_MS });
   }
 
   /** How many home reads were answered from a kept page, and how many built one (home-pages.ts). */
@@ -116,7 +117,7 @@ export class PhotosService {
         const read = () => listFeed(db, this.names, feed, viewer.id, beforeId, limit, hidden);
         // The first home page is what a signed-in reader opens most: each process keeps it per
         // reader and checks it per read (home-pages.ts).
-        if (feed.kind === 'home' && beforeId === undefined) return this.homePages.read(db, viewer.id, limit, hidden, this.names.generation, read);
+        if (feed.kind === 'home' && beforeId === undefined) return this.homePages.read(viewer.id, limit, hidden, this.names.generation, read);
         return read();
       });
     }
