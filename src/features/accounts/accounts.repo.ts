@@ -75,6 +75,12 @@ export async function findUserByUsername(q: Queryable, username: string): Promis
   return row ?? null;
 }
 
+/** Live accounts by id, for a batch of ids (already checked to be ids); the missing are left out. */
+export async function findUsersByIds(q: Queryable, ids: readonly string[]): Promise<Map<string, UserRow>> {
+  const rows = await q.query<UserRow & { id: string }>(`select ${USER_ROW} from users where id = any($1::bigint[]) and deleted_at is null`, [ids]);
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
 export async function findUserById(q: Queryable, id: string): Promise<UserRow | null> {
   if (!/^\d{1,18}$/.test(id)) return null;
   const [row] = await q.query<UserRow>(`select ${USER_ROW} from users where id = $1 and deleted_at is null`, [id]);

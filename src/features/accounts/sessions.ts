@@ -2,7 +2,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Db } from '../../ports/db.js';
 import type { SessionStore } from '../../ports/sessions.js';
-import { findUserById } from './accounts.repo.js';
+import { BatchedReads } from '../../adapters/db/batched-reads.js';
+import { findUsersByIds, type UserRow } from './accounts.repo.js';
 import { publicUser, type UserColumns } from '../profiles/public-user.js';
 import type { Viewer } from './viewer.js';
 
@@ -26,7 +27,16 @@ export interface OpenSession {
 }
 
 export class Sessions {
-  constructor(private readonly deps: SessionsDeps) {}
+  /**
+   * The account behind each request's session, read fresh every time (a suspension or a deletion
+   * takes effect on the next request) but in batches: the reads that arrive while one is running
+   * share the next query (adapters/db/batched-reads.ts).
+   */
+  private readonly users: BatchedReads<string, UserRow>;
+
+  constructor(private readonly deps: SessionsDeps) {
+    this.users = new BatchedReads((ids) => findUsersByIds(deps.db, ids), (id) => id);
+  }
 
   /** SESSION_SECRET, for features that derive keys of their own from it (device cookies). */
   get secret(): string {
@@ -71,7 +81,7 @@ export class Sessions {
     const key = this.key(sid);
     const session = await this.deps.store.get(key);
     if (!session) return null;
-    const row = await findUserById(this.deps.db, session.userId);
+    const row = /^\d{1,18}$/.test(session.userId) ? await this.users.read(session.userId) : undefined;
     // A suspended user is signed out everywhere at once: their old cookie opens nothing (401), even on
     // an instance that missed the news of the suspension.
     if (!row || row.suspended) return null;

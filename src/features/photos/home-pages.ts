@@ -9,10 +9,10 @@
 // backfill, an unfollow, a delete) adds or removes rows. So a page whose fingerprint is unchanged
 // is the page the query would return, read in the same request, on whichever instance: a write
 // committed before the read is always seen (no invalidation message to wait for or to lose).
-// The reads that arrive while a check is in flight are checked together by the next one, so a busy
-// process spends one round trip per batch, not per request.
+// The checks that arrive while one is in flight go together in the next (adapters/db/batched-reads.ts).
 // What the fingerprint does not cover is in the entry: the hidden owners (blocks, suspensions), the
 // owners' profiles (Names' generation), and an age limit equal to the profiles' own.
+import { BatchedReads } from '../../adapters/db/batched-reads.js';
 import type { Queryable } from '../../ports/db.js';
 import type { Photo } from '../../shared/api.js';
 
@@ -59,71 +59,9 @@ const FINGERPRINTS = `
     from (select photo_id from home_timeline where user_id = r.reader order by photo_id desc limit r.size) t
   ) fp`;
 
-/** Readers checked by one query at most. */
-const MAX_BATCH = 500;
-
-interface Waiter {
-  resolve: (fp: Fingerprint) => void;
-  reject: (err: unknown) => void;
-}
-
-/**
- * Fingerprints read in batches: the reads that arrive while a check is running go together in the
- * next one (a reader asked for twice in it is read once), so under load a process sends one check
- * per round trip instead of one per request. A read never joins a check that was already running
- * when it arrived, so it still sees every write committed before it.
- */
-class FingerprintReads {
-  private readonly pending = new Map<string, { reader: string; window: number; waiters: Waiter[] }>();
-  private running = false;
-
-  constructor(private readonly db: Queryable) {}
-
-  read(reader: string, window: number): Promise<Fingerprint> {
-    return new Promise((resolve, reject) => {
-      const key = `${reader}:${window}`;
-      let wanted = this.pending.get(key);
-      if (!wanted) this.pending.set(key, (wanted = { reader, window, waiters: [] }));
-      wanted.waiters.push({ resolve, reject });
-      if (!this.running) this.start();
-    });
-  }
-
-  private start(): void {
-    const batch: { reader: string; window: number; waiters: Waiter[] }[] = [];
-    for (const [key, wanted] of this.pending) {
-      if (batch.length === MAX_BATCH) break;
-      batch.push(wanted);
-      this.pending.delete(key);
-    }
-    this.running = true;
-    void this.db
-      .query<Fingerprint & { reader: string; window: number }>(FINGERPRINTS, [batch.map((w) => w.reader), batch.map((w) => w.window)])
-      .then(
-        (rows) => {
-          const byKey = new Map(rows.map((r) => [`${r.reader}:${r.window}`, r]));
-          for (const w of batch) {
-            const fp = byKey.get(`${w.reader}:${w.window}`);
-            for (const waiter of w.waiters) {
-              if (fp) waiter.resolve(fp);
-              else waiter.reject(new Error(`no fingerprint for reader ${w.reader}`));
-            }
-          }
-        },
-        (err: unknown) => {
-          for (const w of batch) for (const waiter of w.waiters) waiter.reject(err);
-        },
-      )
-      .finally(() => {
-        this.running = false;
-        if (this.pending.size > 0) this.start();
-      });
-  }
-}
-
 export class HomePages {
   private readonly entries = new Map<string, Entry>();
-  private readonly fingerprints: FingerprintReads;
+  private readonly fingerprints: BatchedReads<{ reader: string; window: number }, Fingerprint>;
   private readonly now: () => number;
   /** Reads answered with a kept page, and reads that built one: for tests and diagnostics. */
   readonly stats = { kept: 0, built: 0 };
@@ -132,7 +70,13 @@ export class HomePages {
     db: Queryable,
     private readonly opts: HomePagesOptions,
   ) {
-    this.fingerprints = new FingerprintReads(db);
+    this.fingerprints = new BatchedReads(
+      async (wanted) => {
+        const rows = await db.query<Fingerprint & { reader: string; window: number }>(FINGERPRINTS, [wanted.map((w) => w.reader), wanted.map((w) => w.window)]);
+        return new Map(rows.map((r): [string, Fingerprint] => [`${r.reader}:${r.window}`, r]));
+      },
+      (w) => `${w.reader}:${w.window}`,
+    );
     this.now = opts.now ?? Date.now;
   }
 
@@ -146,7 +90,8 @@ export class HomePages {
     const window = limit + SLACK;
     // Read before the page: a write landing between the two makes the kept fingerprint older than
     // the page, so the next read builds again; the other order could keep an old page for good.
-    const fp = await this.fingerprints.read(readerId, window);
+    const fp = await this.fingerprints.read({ reader: readerId, window });
+    if (!fp) throw new Error(`no home page fingerprint for reader ${readerId}`);
     const kept = this.entries.get(readerId);
     if (
       kept &&
