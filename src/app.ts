@@ -3,7 +3,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
-import fastifyHelmet from '@fastify/helmet';
 import fastifyMultipart from '@fastify/multipart';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -68,7 +67,7 @@ import { registerGuards } from './http/guards.js';
 import { CAN_SERVE_WITHOUT, healthRoutes } from './http/health.js';
 import { mediaRoutes } from './http/media.js';
 import { metricsRoutes } from './http/metrics.js';
-import { docsContentSecurityPolicy, securityHeaders } from './http/security-headers.js';
+import { docsContentSecurityPolicy, registerSecurityHeaders } from './http/security-headers.js';
 import { requestId } from './http/request-id.js';
 import type { AppInstance } from './http/types.js';
 import { webRoutes } from './http/web.js';
@@ -246,7 +245,7 @@ export async function buildStrobe(
   });
   const settings = new AccountSettings({ db: adapters.db, sessions, limiter: adapters.limiter, uploads: adapters.uploads, onSessionsEnded: endUserSessions });
 
-  await app.register(fastifyHelmet, securityHeaders(config.publicUrl));
+  registerSecurityHeaders(app, config.publicUrl);
   await app.register(fastifyCookie);
   await app.register(fastifySwagger, {
     openapi: { info: { title: 'Strobe', version: '0.1.0', description: 'Real-time photo sharing and chat.' } },
