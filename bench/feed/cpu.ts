@@ -14,11 +14,16 @@ export interface CpuShare {
 const TICK_MS = 1000 / 100; // USER_HZ
 
 function cpuMs(pid: number): number {
+  return cpuMsIfAlive(pid) ?? 0;
+}
+
+/** Undefined once the process is gone (a backend that closed). */
+function cpuMsIfAlive(pid: number): number | undefined {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
   } catch {
-    return 0; // gone (a backend that closed): its share is lost, the figure is a lower bound
+    return undefined;
   }
 }
 
@@ -41,8 +46,11 @@ export async function cpuPerRequest<T extends { requests: number }>(
   try {
     const backends = (await admin.query<{ pid: number }>(`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`)).rows.map((r) => r.pid);
     const redis = redisPid();
-    const sum = () => backends.reduce((a, pid) => a + cpuMs(pid), 0);
-    const before = { server: cpuMs(serverPid), postgres: sum(), redis: redis ? cpuMs(redis) : 0, loadgen: process.cpuUsage() };
+    const backendsBefore = new Map(backends.map((pid) => [pid, cpuMs(pid)]));
+    // A backend that closed during the run is left out (its share is lost: a lower bound), rather
+    // than counted as giving its whole past CPU back.
+    const backendsUsed = () => backends.reduce((a, pid) => a + Math.max(0, (cpuMsIfAlive(pid) ?? backendsBefore.get(pid)!) - backendsBefore.get(pid)!), 0);
+    const before = { server: cpuMs(serverPid), redis: redis ? cpuMs(redis) : 0, loadgen: process.cpuUsage() };
     const result = await fn();
     const gen = process.cpuUsage(before.loadgen);
     const per = (ms: number) => Math.round((ms * 1000) / Math.max(1, result.requests));
@@ -50,7 +58,7 @@ export async function cpuPerRequest<T extends { requests: number }>(
       ...result,
       cpuUs: {
         server: per(cpuMs(serverPid) - before.server),
-        postgres: per(sum() - before.postgres),
+        postgres: per(backendsUsed()),
         redis: redis ? per(cpuMs(redis) - before.redis) : NaN,
         loadgen: per((gen.user + gen.system) / 1000),
       },
