@@ -1,8 +1,10 @@
 // Security headers on every response, by helmet: a Content-Security-Policy that runs only the app's
 // own script files (no inline script, no eval) and lets no page frame ours, nosniff on everything
-// (JSON included), and HSTS when the public URL is https. The middleware is built once and run on
-// every request: @fastify/helmet built it again for each one (parsing the policy each time), a
-// tenth of the web process's CPU on a home feed read (docs/benchmarks.md, benchmark 5).
+// (JSON included), and HSTS when the public URL is https. The options never change while a process
+// runs, so helmet computes the headers once, at start, and every reply gets that same set: run per
+// request (@fastify/helmet even built helmet's middleware again for each one, parsing the policy)
+// it was a tenth of the web process's CPU on a home feed read (docs/benchmarks.md, benchmark 5).
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
 
@@ -31,8 +33,28 @@ function appDirectives(https: boolean): Directives {
 }
 
 export function registerSecurityHeaders(app: FastifyInstance, publicUrl: URL | undefined): void {
-  const apply = helmet(securityHeaders(publicUrl));
-  app.addHook('onRequest', (req, reply, done) => apply(req.raw, reply.raw, (err) => done(err as Error | undefined)));
+  const headers = helmetHeaders(securityHeaders(publicUrl));
+  app.addHook('onRequest', (_req, reply, done) => {
+    reply.headers(headers);
+    done();
+  });
+}
+
+/** The headers helmet's middleware sets with these options (which read nothing of the request). */
+export function helmetHeaders(options: HelmetOptions): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const recorder = {
+    setHeader(name: string, value: unknown) {
+      headers[name.toLowerCase()] = String(value);
+    },
+    removeHeader(name: string) {
+      delete headers[name.toLowerCase()];
+    },
+  };
+  let failure: unknown;
+  helmet(options)({} as IncomingMessage, recorder as unknown as ServerResponse, (err?: unknown) => (failure = err));
+  if (failure) throw failure instanceof Error ? failure : new Error(String(failure));
+  return headers;
 }
 
 export function securityHeaders(publicUrl: URL | undefined): HelmetOptions {
