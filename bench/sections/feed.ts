@@ -57,9 +57,11 @@ const PROFILE = [
   '',
   '4. **ioredis auto-pipelining**: the commands issued in one event-loop tick leave in one write, so the session GETs of the requests that arrive together cost Redis one read. Redis\'s CPU per home request fell from 25 to 7 µs and the web process\'s from ~190 to ~150 µs; the Redis contract, cluster, failover and partition tests pass unchanged.',
   '',
-  '**Where it stands:** home **0.39×** hello (rounds 0.35–0.42; 5,470 req/s against 914 that morning), p99 **20 ms** (target met); latest **0.71×** (rounds 0.68–0.85; 0.77× in the run before, within this machine\'s noise), p99 12 ms. The throughput targets are not met. ' +
-    'Per home request the web process still spends ~150 µs (session HMAC, cookie parsing, helmet\'s dozen headers, the 11 KB reply, and the event-loop work of three awaited reads) against hello\'s ~55 µs, and PostgreSQL 50–70 µs; the web process idles half the time and `writev` is ~23 % of its samples, on two cores shared with PostgreSQL and autocannon. ' +
-    'Left to try: named prepared statements for the two batched queries, and the security headers computed once per process and set as one object.',
+  '5. **Helmet\'s headers are computed once per process** (its options never change while the process runs) and set on every reply as one set, instead of running its dozen middlewares per request; the hardening tests check them on every kind of response, and /docs keeps its own policy.',
+  '',
+  '**Where it stands:** home **0.43×** hello (rounds 0.39–0.43; 5,245 req/s against 914 that morning), p99 **23 ms**; latest **0.83×** (rounds 0.68–1.02), p99 12 ms. The latest target and both p99 targets are met; home\'s throughput target is not. ' +
+    'Per home request the web process still spends ~155 µs (session HMAC, cookie parsing, the 11 KB reply, and the event-loop work of three awaited reads) against hello\'s ~65 µs, and PostgreSQL 50–77 µs. The web process idles half the time, and `writev` is ~23 % of its samples, on two cores shared with PostgreSQL and autocannon. ' +
+    'Left to try: named prepared statements for the two batched queries, and one Redis round trip that brings the session and the account together (the account cached beside the session, checked by a version the account\'s writes bump).',
 ].join('\n');
 
 function fmtMs(us: number): string {
