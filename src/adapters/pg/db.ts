@@ -1,7 +1,7 @@
 // Cluster database: PostgreSQL through a connection pool. Same SQL and migrations as PGlite; int8
 // stays a string (exact ids) in both drivers.
 import pg from 'pg';
-import type { Db, Queryable } from '../../ports/db.js';
+import type { Db, Queryable, QueryOptions } from '../../ports/db.js';
 
 /**
  * A query whose answer has not come back by then fails on our side and its connection is dropped
@@ -36,8 +36,8 @@ export async function openPostgres(url: string, opts: PgOptions = {}): Promise<D
   // An idle client losing its connection (a database restart) must not crash the process.
   pool.on('error', (err) => opts.onError?.(err));
   const wrap = (c: pg.Pool | pg.PoolClient): Queryable => ({
-    async query<T>(sql: string, params: readonly unknown[] = []) {
-      const res = await c.query(sql, params as unknown[]);
+    async query<T>(sql: string, params: readonly unknown[] = [], opts: QueryOptions = {}) {
+      const res = opts.prepared ? await c.query({ name: opts.prepared, text: sql, values: params as unknown[] }) : await c.query(sql, params as unknown[]);
       return res.rows as T[];
     },
     async exec(sql: string) {

@@ -77,7 +77,9 @@ export async function findUserByUsername(q: Queryable, username: string): Promis
 
 /** Live accounts by id, for a batch of ids (already checked to be ids); the missing are left out. */
 export async function findUsersByIds(q: Queryable, ids: readonly string[]): Promise<Map<string, UserRow>> {
-  const rows = await q.query<UserRow & { id: string }>(`select ${USER_ROW} from users where id = any($1::bigint[]) and deleted_at is null`, [ids]);
+  const rows = await q.query<UserRow & { id: string }>(`select ${USER_ROW} from users where id = any($1::bigint[]) and deleted_at is null`, [ids], {
+    prepared: 'strobe_users_by_ids',
+  });
   return new Map(rows.map((r) => [r.id, r]));
 }
 

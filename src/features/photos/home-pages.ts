@@ -72,7 +72,11 @@ export class HomePages {
   ) {
     this.fingerprints = new BatchedReads(
       async (wanted) => {
-        const rows = await db.query<Fingerprint & { reader: string; window: number }>(FINGERPRINTS, [wanted.map((w) => w.reader), wanted.map((w) => w.window)]);
+        const rows = await db.query<Fingerprint & { reader: string; window: number }>(
+          FINGERPRINTS,
+          [wanted.map((w) => w.reader), wanted.map((w) => w.window)],
+          { prepared: 'strobe_home_fingerprints' },
+        );
         return new Map(rows.map((r): [string, Fingerprint] => [`${r.reader}:${r.window}`, r]));
       },
       (w) => `${w.reader}:${w.window}`,
