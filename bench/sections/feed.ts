@@ -59,9 +59,12 @@ const PROFILE = [
   '',
   '5. **Helmet\'s headers are computed once per process** (its options never change while the process runs) and set on every reply as one set, instead of running its dozen middlewares per request; the hardening tests check them on every kind of response, and /docs keeps its own policy.',
   '',
-  '**Where it stands:** home **0.43×** hello (rounds 0.39–0.43; 5,245 req/s against 914 that morning), p99 **23 ms**; latest **0.83×** (rounds 0.68–1.02), p99 12 ms. The latest target and both p99 targets are met; home\'s throughput target is not. ' +
-    'Per home request the web process still spends ~155 µs (session HMAC, cookie parsing, the 11 KB reply, and the event-loop work of three awaited reads) against hello\'s ~65 µs, and PostgreSQL 50–77 µs. The web process idles half the time, and `writev` is ~23 % of its samples, on two cores shared with PostgreSQL and autocannon. ' +
-    'Left to try: named prepared statements for the two batched queries, and one Redis round trip that brings the session and the account together (the account cached beside the session, checked by a version the account\'s writes bump).',
+  '6. **The two batched reads are named prepared statements** on PostgreSQL (`QueryOptions.prepared` in the database port; embedded mode ignores it): parsed and planned once per connection. PostgreSQL\'s CPU per home request: 40–63 µs in the median rounds, 51–77 µs before.',
+  '',
+  '**Where it stands:** the table above is a 5-round run: home **0.50×** hello (rounds 0.34–0.54; 6,044 req/s against 914 that morning), p99 **19 ms**; latest **0.76×** (rounds 0.60–0.81), p99 14 ms. ' +
+    'The run just before it, same code, 5 rounds, gave home 0.37× (rounds 0.30–0.47) and latest 0.62× (0.49–0.80), with every process, autocannon and the hello baseline included, spending ~1.3× the CPU per request: this VM\'s speed moves within minutes, and the ratios move with it. So home is at its 0.5× target only in the better runs, latest is just under its 0.8× in most runs (0.83× in a 3-round run an hour before), and both p99 targets are met. ' +
+    'Per home request the web process still spends ~145 µs (session HMAC, cookie parsing, the 11 KB reply, and the event-loop work of three awaited reads) against hello\'s ~60 µs. It idles half the time, and `writev` is ~23 % of its samples, on two cores shared with PostgreSQL and autocannon. ' +
+    'Left to try: one Redis round trip that brings the session and its account together (the account kept beside the session, checked against a version the account\'s writes bump).',
 ].join('\n');
 
 function fmtMs(us: number): string {
