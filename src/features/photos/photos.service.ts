@@ -109,7 +109,10 @@ export class PhotosService {
     return photo;
   }
 
-  /** The page is shared by every signed-out reader of it at the same moment: treat it as read-only. */
+  /**
+   * The page may be shared (by every signed-out reader of it at the same moment, by the reads a kept
+   * home page answers): treat it as read-only.
+   */
   feed(feed: Feed, viewer: Viewer | null, beforeId: string | undefined, limit: number): Promise<Photo[]> {
     if (viewer) {
       return this.hidden.hiddenFor(viewer.id).then((hidden) => {
