@@ -1,8 +1,9 @@
-// Reads by key that arrive while one is in flight go together in the next one: a key asked for
-// twice in a batch is read once, and a busy process sends one query per round trip instead of one
-// per request (on a small machine each query's round trip costs PostgreSQL more than its work).
-// A read never joins a query that was already running when it arrived, so it still sees every
-// write committed before it: batching changes the cost, never what is read.
+// Reads that share queries, two ways: BatchedReads puts the reads of many keys that arrive while
+// one query is in flight into the next one (a key asked for twice is read once); SharedReads lets
+// identical reads share one query. Either way a busy process sends one query per round trip instead
+// of one per request (on a small machine each query's round trip costs PostgreSQL more than its
+// work), and a read never joins a query that was already running when it arrived, so it still sees
+// every write committed before it: sharing changes the cost, never what is read.
 
 interface Waiter<V> {
   resolve: (value: V | undefined) => void;
@@ -54,5 +55,58 @@ export class BatchedReads<K, V> {
         this.running = false;
         if (this.pending.size > 0) this.start();
       });
+  }
+}
+
+/**
+ * Identical reads share one query. A read never joins a query that was already running when it
+ * arrived: that query may have started before a write the reader already knows of (a live event
+ * that made it refetch, its own upload). It waits for the next query instead, which starts as soon
+ * as the running one ends and is shared by every read that arrived meanwhile. So each read still
+ * sees every write committed before it was made, and a page that many people load at once costs
+ * one query per database round trip instead of one per request.
+ */
+export class SharedReads<T> {
+  private readonly slots = new Map<string, { running: boolean; next: Batch<T> | undefined }>();
+
+  read(key: string, run: () => Promise<T>): Promise<T> {
+    let slot = this.slots.get(key);
+    if (!slot) {
+      slot = { running: false, next: undefined };
+      this.slots.set(key, slot);
+    }
+    slot.next ??= new Batch(run);
+    const result = slot.next.promise;
+    if (!slot.running) this.start(key, slot);
+    return result;
+  }
+
+  private start(key: string, slot: { running: boolean; next: Batch<T> | undefined }): void {
+    const batch = slot.next!;
+    slot.next = undefined;
+    slot.running = true;
+    void batch.run().finally(() => {
+      slot.running = false;
+      if (slot.next) this.start(key, slot);
+      else this.slots.delete(key);
+    });
+  }
+}
+
+class Batch<T> {
+  readonly promise: Promise<T>;
+  private settle!: { resolve: (v: T) => void; reject: (e: unknown) => void };
+
+  constructor(private readonly query: () => Promise<T>) {
+    this.promise = new Promise<T>((resolve, reject) => (this.settle = { resolve, reject }));
+  }
+
+  /** Settles every reader of the batch; never rejects itself. */
+  async run(): Promise<void> {
+    try {
+      this.settle.resolve(await this.query());
+    } catch (err) {
+      this.settle.reject(err);
+    }
   }
 }

@@ -13,6 +13,7 @@ import { blockedBetween } from '../blocks/blocks.repo.js';
 import { NOBODY_HIDDEN, type HiddenAuthors } from '../blocks/visibility.js';
 import type { CitiesService } from '../cities/cities.service.js';
 import { SOCIAL_LIMITS, type SocialService } from '../social/social.service.js';
+import { SharedReads } from '../../adapters/db/batched-reads.js';
 import { keepImageUpload } from './keep-upload.js';
 import { HomePages } from './home-pages.js';
 import { deletePhoto, findPhoto, insertPhoto, listFeed, Names, photoOwner, USER_TTL_MS, type Feed } from './photos.repo.js';
@@ -205,59 +206,6 @@ export class PhotosService {
     const streams = shown ? walls : [];
     await this.deps.bus.publishMany([...streams, ...gone.homeUserIds.map((u) => `home:${u}`)], 'photo.deleted', data);
     if (gone.status === 'ready' && opts.countsChanged !== false) await this.deps.social.countsChanged({ id: gone.ownerId, username: gone.ownerName });
-  }
-}
-
-/**
- * Identical reads share one query. A read never joins a query that was already running when it
- * arrived: that query may have started before a write the reader already knows of (a live event
- * that made it refetch, its own upload). It waits for the next query instead, which starts as soon
- * as the running one ends and is shared by every read that arrived meanwhile. So each read still
- * sees every write committed before it was made, and a page that many people load at once costs
- * one query per database round trip instead of one per request.
- */
-class SharedReads<T> {
-  private readonly slots = new Map<string, { running: boolean; next: Batch<T> | undefined }>();
-
-  read(key: string, run: () => Promise<T>): Promise<T> {
-    let slot = this.slots.get(key);
-    if (!slot) {
-      slot = { running: false, next: undefined };
-      this.slots.set(key, slot);
-    }
-    slot.next ??= new Batch(run);
-    const result = slot.next.promise;
-    if (!slot.running) this.start(key, slot);
-    return result;
-  }
-
-  private start(key: string, slot: { running: boolean; next: Batch<T> | undefined }): void {
-    const batch = slot.next!;
-    slot.next = undefined;
-    slot.running = true;
-    void batch.run().finally(() => {
-      slot.running = false;
-      if (slot.next) this.start(key, slot);
-      else this.slots.delete(key);
-    });
-  }
-}
-
-class Batch<T> {
-  readonly promise: Promise<T>;
-  private settle!: { resolve: (v: T) => void; reject: (e: unknown) => void };
-
-  constructor(private readonly query: () => Promise<T>) {
-    this.promise = new Promise<T>((resolve, reject) => (this.settle = { resolve, reject }));
-  }
-
-  /** Settles every reader of the batch; never rejects itself. */
-  async run(): Promise<void> {
-    try {
-      this.settle.resolve(await this.query());
-    } catch (err) {
-      this.settle.reject(err);
-    }
   }
 }
 
