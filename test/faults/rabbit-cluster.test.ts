@@ -97,9 +97,16 @@ if (!rabbitInstalled) {
     const c = await started;
     const url = c.cluster.url;
     let passed = false;
-    t.after(() => {
-      // What the processes said, when it failed: their AMQP warnings tell how they moved.
-      if (!passed) console.error(`--- cluster logs ---\n${c.logs.slice(-80).join('\n')}`);
+    let survivors: RabbitNode[] = [];
+    t.after(async () => {
+      if (passed) return;
+      // What the processes said, when it failed: their AMQP warnings tell how they moved. And what
+      // the surviving nodes say of the queues (leader, members online) and in their logs.
+      console.error(`--- cluster logs ---\n${c.logs.slice(-80).join('\n')}`);
+      for (const node of survivors) {
+        const queues = await rabbit.cli('rabbitmqctl', node, ['list_queues', 'name', 'type', 'leader', 'members', 'online', 'messages'], 20_000).catch((err: Error) => err.message);
+        console.error(`--- ${node.name}: queues ---\n${queues}\n--- ${node.name}: log ---\n${rabbit.logTail(node, 60)}`);
+      }
     });
 
     const owner = await signUp(url, 'owner');
@@ -143,7 +150,7 @@ if (!rabbitInstalled) {
       await send();
       await delay(150);
     }
-    const survivors = rabbit.nodes.filter((n) => n !== leader);
+    survivors = rabbit.nodes.filter((n) => n !== leader);
     const killedAt = Date.now();
     rabbit.kill(leader);
     t.diagnostic(`SIGKILL ${leader.name} with ${ids.length - readyAt.size} of ${ids.length} photos not ready yet`);

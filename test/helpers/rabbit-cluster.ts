@@ -40,6 +40,8 @@ export interface RabbitCluster {
   leaderOf(queue: string): Promise<RabbitNode>;
   /** SIGKILL of a node's Erlang VM (beam.smp): a crash, no goodbye to its peers or clients. */
   kill(node: RabbitNode): void;
+  /** The last lines of a node's log files, for a failure's report. */
+  logTail(node: RabbitNode, lines?: number): string;
   /** Stops every node (SIGKILL) and removes the directory; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -195,6 +197,7 @@ export async function startRabbitCluster(): Promise<RabbitCluster> {
       if (!pid) throw new Error(`no pid file for ${node.name}`);
       process.kill(pid, 'SIGKILL');
     },
+    logTail: (node, lines = 15) => tail(join(dir, `node${nodes.indexOf(node) + 1}`, 'log'), lines),
     stop,
   };
 }
@@ -226,10 +229,10 @@ function processesMentioning(text: string): number[] {
   return pids;
 }
 
-function tail(logDir: string): string {
+function tail(logDir: string, lines = 15): string {
   try {
     return readdirSync(logDir)
-      .map((f) => readFileSync(join(logDir, f), 'utf8').split('\n').slice(-15).join('\n'))
+      .map((f) => readFileSync(join(logDir, f), 'utf8').split('\n').slice(-lines).join('\n'))
       .join('\n');
   } catch {
     return '(no logs)';

@@ -49,6 +49,17 @@ export class AmqpConnection {
     });
   }
 
+  /**
+   * Leaves the node `c` is connected to, if `c` is still the current connection: closing it makes
+   * the process reconnect to the next node of AMQP_URL, where every onReady handler runs again.
+   * For a node that keeps refusing what it is given while it stays connected.
+   */
+  moveOn(c: ChannelModel, why: string): void {
+    if (this.conn !== c) return;
+    this.log.warn({ reason: why }, 'leaving this AMQP node for the next');
+    void c.close().catch(() => {});
+  }
+
   /** Runs now if connected, and after every reconnect. */
   async onReady(handler: (conn: ChannelModel) => Promise<void>): Promise<void> {
     this.readyHandlers.push(handler);

@@ -33,9 +33,21 @@ const LISTEN_RETRY_MS = 1_000;
  * rolls back: the rows stay pending and go again on a fresh channel.
  */
 const CONFIRM_TIMEOUT_MS = 30_000;
+/**
+ * Batches the broker refused in a row (basic.nack) before the relay leaves its node; each refusal
+ * before that gets a fresh channel. Seen once in CI after the SIGKILL of a RabbitMQ 3.10 node: every
+ * relay that had moved to one survivor was refused for minutes, fresh batches and all, while a
+ * consumer on the other survivor went on. Its cause was not found; a fresh channel and another
+ * node are the levers a client has.
+ */
+const REFUSALS_BEFORE_NEXT_NODE = 3;
 
 export class OutboxRelay {
   private channel: ConfirmChannel | undefined;
+  /** The connection `channel` belongs to. */
+  private channelConn: ChannelModel | undefined;
+  /** Batches refused in a row (see REFUSALS_BEFORE_NEXT_NODE). */
+  private refusals = 0;
   private running = false;
   private loop: Promise<void> | undefined;
   private readonly poll: Poll;
@@ -73,6 +85,7 @@ export class OutboxRelay {
     });
     this.conn.reopenOnClose(c, ch, () => this.running && !this.channel, () => this.openChannel(c), 'the relay\'s channel');
     this.channel = ch;
+    this.channelConn = c;
     this.poll.wake();
   }
 
@@ -121,17 +134,32 @@ export class OutboxRelay {
       this.nudged = false;
       if (this.channel) {
         const channel = this.channel;
-        sent = await this.relayBatch(channel).catch((err: unknown) => {
-          this.opts.log?.warn({ err }, 'relaying jobs to RabbitMQ failed; will retry');
-          return 0;
-        });
-        sent += await this.relayEvents(channel).catch((err: unknown) => {
-          this.opts.log?.warn({ err }, 'relaying domain events to RabbitMQ failed; will retry');
-          return 0;
-        });
+        sent = await this.relayBatch(channel).catch((err: unknown) => this.failed(channel, err, 'relaying jobs to RabbitMQ failed; will retry'));
+        if (this.channel === channel) {
+          sent += await this.relayEvents(channel).catch((err: unknown) => this.failed(channel, err, 'relaying domain events to RabbitMQ failed; will retry'));
+        }
+        if (sent > 0) this.refusals = 0;
       }
       if (sent === 0 && !this.nudged) await this.poll.sleep();
     }
+  }
+
+  /**
+   * A batch that failed stays pending and goes again. One the broker refused goes on a fresh
+   * channel, and after REFUSALS_BEFORE_NEXT_NODE refusals in a row on the next node of AMQP_URL.
+   */
+  private failed(ch: ConfirmChannel, err: unknown, message: string): number {
+    this.opts.log?.warn({ err }, message);
+    if (!isRefusal(err)) return 0;
+    this.refusals++;
+    if (this.refusals >= REFUSALS_BEFORE_NEXT_NODE && this.channelConn) {
+      this.refusals = 0;
+      this.conn.moveOn(this.channelConn, `RabbitMQ refused ${REFUSALS_BEFORE_NEXT_NODE} batches in a row`);
+    } else {
+      // Its close reopens a channel on the same connection (reopenOnClose).
+      void ch.close().catch(() => {});
+    }
+    return 0;
   }
 
   private relayBatch(ch: ConfirmChannel): Promise<number> {
@@ -186,6 +214,11 @@ export class OutboxRelay {
       return events.length;
     });
   }
+}
+
+/** amqplib's error for a publish the broker answered with basic.nack. */
+function isRefusal(err: unknown): boolean {
+  return err instanceof Error && err.message === 'message nacked';
 }
 
 /** Every publish on the channel confirmed, or the channel closed and an error after CONFIRM_TIMEOUT_MS. */
