@@ -18,14 +18,25 @@ import type { JobRunner } from '../../src/ports/jobs.js';
 import { jobRunnerContract } from '../contracts/job-runner.contract.js';
 import { freshPostgres, freshVhost, servicesUp } from '../helpers/services.js';
 
+interface FreshJobsOptions {
+  pollMs: number;
+  listen?: boolean;
+  /** Its own connection to the test's vhost (by default one node, no log). */
+  connection?: (vhostUrl: string) => AmqpConnection;
+  /** Called before the relay starts, with the vhost's URL. */
+  before?: (vhostUrl: string) => Promise<void>;
+  relayLog?: { warn(obj: object, msg: string): void };
+}
+
 /** A fresh database and vhost with a relay and a runner that records each `test.echo` payload; torn down after the test. */
-async function freshJobs(t: TestContext, opts: { pollMs: number; listen?: boolean }) {
+async function freshJobs(t: TestContext, opts: FreshJobsOptions) {
   const [pgDb, vhost] = await Promise.all([freshPostgres(), freshVhost()]);
   const db = await openPostgres(pgDb.url, { max: 5 });
   await migrate(db);
-  const conn = new AmqpConnection(vhost.url);
+  const conn = opts.connection?.(vhost.url) ?? new AmqpConnection(vhost.url);
   await conn.connect();
-  const relay = new OutboxRelay(db, conn, { pollMs: opts.pollMs, ...(opts.listen ? { listenUrl: pgDb.url } : {}) });
+  await opts.before?.(vhost.url);
+  const relay = new OutboxRelay(db, conn, { pollMs: opts.pollMs, log: opts.relayLog, ...(opts.listen ? { listenUrl: pgDb.url } : {}) });
   const runner = new AmqpJobRunner(conn);
   t.after(async () => {
     await runner.stop();
@@ -205,38 +216,30 @@ if (await servicesUp(['postgres', 'amqp'])) {
   });
 
   test('a broker that refuses the relay\'s batches (basic.nack) gets fresh channels, then the next node; nothing is lost', async (t) => {
-    const [pgDb, vhost] = await Promise.all([freshPostgres(), freshVhost()]);
-    const db = await openPostgres(pgDb.url, { max: 5 });
-    await migrate(db);
-    // Two names for the same broker, so that moving to "the next node" shows in the log.
-    const second = new URL(vhost.url);
-    second.hostname = second.hostname === 'localhost' ? '127.0.0.1' : 'localhost';
     const connected: string[] = [];
     const warnings: string[] = [];
-    const conn = new AmqpConnection([vhost.url, second.toString()], {
-      warn: (_obj, msg) => warnings.push(msg),
-      info: (obj, msg) => void (msg === 'AMQP connected' && connected.push((obj as { node: string }).node)),
+    const log = { warn: (_obj: object, msg: string) => void warnings.push(msg) };
+    let ch: amqp.Channel | undefined;
+    const { db, relay, runner, runs } = await freshJobs(t, {
+      pollMs: 20,
+      relayLog: log,
+      // Two names for the same broker, so that moving to "the next node" shows in the log.
+      connection: (url) => {
+        const second = new URL(url);
+        second.hostname = second.hostname === 'localhost' ? '127.0.0.1' : 'localhost';
+        return new AmqpConnection([url, second.toString()], { ...log, info: (obj, msg) => void (msg === 'AMQP connected' && connected.push((obj as { node: string }).node)) });
+      },
+      // A queue that refuses every message, bound beside the job queue: each publish is nacked. (A
+      // quorum queue's own reject-publish limit is soft, so it cannot be made to refuse everything.)
+      before: async (url) => {
+        const admin = await amqp.connect(url);
+        t.after(() => admin.close().catch(() => {}));
+        ch = await admin.createChannel();
+        await ch.assertExchange(EXCHANGE, 'topic', { durable: true });
+        await ch.assertQueue('test.refuses', { arguments: { 'x-max-length': 0, 'x-overflow': 'reject-publish' } });
+        await ch.bindQueue('test.refuses', EXCHANGE, 'test.echo');
+      },
     });
-    await conn.connect();
-    // A queue that refuses every message, bound beside the job queue: each publish is nacked. (A
-    // quorum queue's own reject-publish limit is soft, so it cannot be made to refuse everything.)
-    const admin = await amqp.connect(vhost.url);
-    t.after(() => admin.close().catch(() => {}));
-    const ch = await admin.createChannel();
-    await ch.assertExchange(EXCHANGE, 'topic', { durable: true });
-    await ch.assertQueue('test.refuses', { arguments: { 'x-max-length': 0, 'x-overflow': 'reject-publish' } });
-    await ch.bindQueue('test.refuses', EXCHANGE, 'test.echo');
-    const relay = new OutboxRelay(db, conn, { pollMs: 20, log: { warn: (_obj, msg) => warnings.push(msg) } });
-    const runner = new AmqpJobRunner(conn);
-    t.after(async () => {
-      await runner.stop();
-      await relay.stop();
-      await conn.close();
-      await db.close();
-      await Promise.all([pgDb.dispose(), vhost.dispose()]);
-    });
-    const runs: string[] = [];
-    runner.handle('test.echo', async (job) => void runs.push(job.payload.value));
     await relay.start();
     await runner.start();
     await enqueue(db, 'test.echo', { value: 'refused, then relayed' });
@@ -247,7 +250,7 @@ if (await servicesUp(['postgres', 'amqp'])) {
     const status = async () => (await db.query<{ status: string }>(`select status from jobs`)).map((r) => r.status);
     assert.deepEqual(await status(), ['pending'], 'the job stays pending while refused');
 
-    await ch.deleteQueue('test.refuses');
+    await ch!.deleteQueue('test.refuses');
     await until(() => runs.length >= 1, 20_000);
     for (let i = 0; i < 100 && (await status())[0] !== 'sent'; i++) await sleep(100);
     assert.deepEqual(await status(), ['sent']);
